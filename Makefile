@@ -1,0 +1,14 @@
+# The two commands of README.md, plus helpers. All the work is in scripts/harness.sh.
+.PHONY: run test pot shell
+
+run:
+	scripts/harness.sh run
+
+test:
+	scripts/harness.sh test
+
+pot:
+	scripts/harness.sh pot
+
+shell:
+	scripts/harness.sh shell

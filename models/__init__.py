@@ -1,0 +1,3 @@
+from . import crm_profile_category
+from . import res_partner_category
+from . import res_partner

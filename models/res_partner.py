@@ -1,0 +1,128 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Command, Domain
+from odoo.tools import SQL
+
+
+class ResPartner(models.Model):
+    """Contacts keep their profiles in the stock `category_id`; this adds the profile rules.
+
+    Every change of `category_id`, whatever the path (form, import, RPC), goes through
+    `write`/`create`, where two rules are enforced after the fact, set-based:
+    exclusive categories keep only the newly assigned profile, and profiles the user may not
+    see can neither be assigned nor lost by that user.
+    """
+    _inherit = 'res.partner'
+
+    profile_ids = fields.Many2many(
+        'res.partner.category', string='Profiles (incl. sub-profiles)',
+        compute='_compute_profile_ids', search='_search_profile_ids',
+        help="Searching by a profile finds the contacts of its sub-profiles too.")
+
+    def _compute_profile_ids(self):
+        for partner in self:
+            partner.profile_ids = partner.category_id
+
+    def _search_profile_ids(self, operator, value):
+        if operator == 'in':
+            return Domain('category_id', 'child_of', list(value))
+        if operator == 'not in':
+            return ~Domain('category_id', 'child_of', list(value))
+        return Domain('category_id', operator, value)
+
+    @api.onchange('category_id')
+    def _onchange_category_id_exclusive(self):
+        """Show the replacement in exclusive categories before the contact is saved."""
+        for partner in self:
+            added = partner.category_id - partner._origin.category_id
+            for category in added.filtered('exclusive').profile_category_id:
+                partner.category_id -= partner.category_id.filtered(
+                    lambda tag: tag.profile_category_id == category and tag not in added)
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners._apply_profile_rules({})
+        return partners
+
+    def write(self, vals):
+        if 'category_id' not in vals or self.env.context.get('crm_profile_rules_done'):
+            return super().write(vals)
+        before = self._profile_snapshot()
+        result = super().write(vals)
+        self._apply_profile_rules(before)
+        return result
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    def _profile_snapshot(self):
+        """Profile ids per contact as stored, whatever the user may see."""
+        self.flush_recordset(['category_id'])
+        self.env.cr.execute(SQL("""
+            SELECT partner_id, array_agg(category_id)
+              FROM res_partner_res_partner_category_rel
+             WHERE partner_id IN %s
+          GROUP BY partner_id
+        """, tuple(self.ids) or (0,)))
+        return {partner_id: set(tag_ids) for partner_id, tag_ids in self.env.cr.fetchall()}
+
+    def _apply_profile_rules(self, before):
+        after = self._profile_snapshot()
+        if not after and not before:
+            return
+        added = {pid: tags - before.get(pid, set()) for pid, tags in after.items()}
+        involved = set().union(*before.values(), *after.values())
+        if not self.env.su:
+            self._keep_hidden_profiles(before, after, added, involved)
+        self._replace_exclusive_siblings(after, added, involved)
+
+    def _keep_hidden_profiles(self, before, after, added, involved):
+        Tag = self.env['res.partner.category'].with_context(active_test=False)
+        hidden = involved - set(Tag.search([('id', 'in', list(involved))]).ids)
+        if not hidden:
+            return
+        if any(tags & hidden for tags in added.values()):
+            raise AccessError(self.env._("You are not allowed to assign profiles of a restricted category."))
+        lost = defaultdict(list)
+        for pid, tags in before.items():
+            if missing := (tags - after.get(pid, set())) & hidden:
+                lost[frozenset(missing)].append(pid)
+        for tag_ids, partner_ids in lost.items():
+            self.browse(partner_ids).sudo().with_context(crm_profile_rules_done=True).write(
+                {'category_id': [Command.link(tag_id) for tag_id in tag_ids]})
+
+    def _replace_exclusive_siblings(self, after, added, involved):
+        tags = self.env['res.partner.category'].sudo().browse(involved).filtered('exclusive')
+        if not tags:
+            return
+        category_of = {tag.id: tag.profile_category_id for tag in tags}
+        to_remove = defaultdict(list)
+        for pid, new_ids in added.items():
+            new_by_category = defaultdict(set)
+            for tag_id in new_ids & category_of.keys():
+                new_by_category[category_of[tag_id]].add(tag_id)
+            removed = set()
+            for category, new_in_category in new_by_category.items():
+                if len(new_in_category) > 1:
+                    raise ValidationError(self.env._(
+                        "%(contact)s: only one profile of the category %(category)s can be assigned, "
+                        "not %(profiles)s.",
+                        contact=self.browse(pid).display_name, category=category.display_name,
+                        profiles=", ".join(tags.browse(new_in_category).mapped('display_name'))))
+                removed |= {
+                    tag_id for tag_id in after[pid] - new_in_category
+                    if category_of.get(tag_id) == category
+                }
+            if removed:
+                to_remove[frozenset(removed)].append(pid)
+        for tag_ids, partner_ids in to_remove.items():
+            self.browse(partner_ids).with_context(crm_profile_rules_done=True).write(
+                {'category_id': [Command.unlink(tag_id) for tag_id in tag_ids]})

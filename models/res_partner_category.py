@@ -1,0 +1,109 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+
+class ResPartnerCategory(models.Model):
+    """Contact tags are the profiles: same records, same tree, with a category on top.
+
+    The category is chosen on a top-level profile and inherited by every profile below it,
+    so that exclusivity and restrictions hold for a whole branch.
+    """
+    _inherit = 'res.partner.category'
+
+    profile_category_id = fields.Many2one(
+        'crm.profile.category', string='Profile Category', index=True, ondelete='restrict',
+        compute='_compute_profile_category_id', store=True, readonly=False, recursive=True,
+        help="Set on a top-level profile; sub-profiles belong to the category of their parent.")
+    exclusive = fields.Boolean(related='profile_category_id.exclusive')
+    partner_count = fields.Integer(
+        'Contacts', compute='_compute_partner_count',
+        help="Contacts that carry exactly this profile.")
+    partner_count_total = fields.Integer(
+        'Contacts (incl. sub-profiles)', compute='_compute_partner_count',
+        help="Contacts that carry this profile or one of its sub-profiles.")
+
+    @api.depends('parent_id.profile_category_id')
+    def _compute_profile_category_id(self):
+        for tag in self:
+            if tag.parent_id:
+                tag.profile_category_id = tag.parent_id.profile_category_id
+
+    def _compute_partner_count(self):
+        tags = self.filtered('id')
+        Partner = self.env['res.partner'].with_context(active_test=True)
+        direct = dict(Partner._read_group([('category_id', 'in', tags.ids)], ['category_id'], ['__count']))
+        for tag in self:
+            tag.partner_count = direct.get(tag, 0)
+            tag.partner_count_total = tag.id and Partner.search_count([('category_id', 'child_of', tag.id)])
+
+    @api.constrains('parent_id')
+    def _check_parent_id(self):
+        if self._has_cycle():
+            raise ValidationError(self.env._(
+                "A profile cannot be placed below itself or one of its own sub-profiles."))
+
+    @api.constrains('profile_category_id', 'parent_id')
+    def _check_profile_category_exclusive(self):
+        self.profile_category_id.filtered('exclusive')._check_exclusive_conflicts()
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_profile_manager()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_profile_manager()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_profile_manager()
+        return super().unlink()
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_open_partners(self):
+        """Contacts carrying the profile or any sub-profile (what a target group would use)."""
+        return self._action_partners([('category_id', 'child_of', self.ids)])
+
+    def action_open_partners_direct(self):
+        return self._action_partners([('category_id', 'in', self.ids)])
+
+    def action_merge(self):
+        return self._action_wizard('crm.profile.merge', self.env._("Merge Profiles"))
+
+    def action_delete(self):
+        return self._action_wizard('crm.profile.delete', self.env._("Delete Profiles"))
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    def _check_profile_manager(self):
+        if self.env.su or self.env.user.has_group('crm_target_groups.group_crm_target_groups_manager'):
+            return
+        raise AccessError(self.env._(
+            "Only Target Groups managers may create, change or delete profiles. "
+            "Ask a manager, or assign an existing profile."))
+
+    def _action_partners(self, domain):
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.res_partner_action')
+        action['domain'] = domain
+        action['display_name'] = self.env._("Contacts with %(profiles)s",
+                                             profiles=", ".join(self.mapped('display_name')))
+        return action
+
+    def _action_wizard(self, model, name):
+        return {
+            'type': 'ir.actions.act_window',
+            'name': name,
+            'res_model': model,
+            'view_mode': 'form',
+            'target': 'new',
+            'context': {'default_profile_ids': self.ids},
+        }

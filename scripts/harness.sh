@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Dev/test harness for crm_target_groups: finds Odoo, prepares the virtualenv, a private
+# PostgreSQL cluster under .cache/ and a throw-away addons path, then runs or tests the module.
+# Usage: scripts/harness.sh run|test|shell|pot
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MODULE=crm_target_groups
+CACHE="$ROOT/.cache"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+mkdir -p "$CACHE"
+
+die() { echo "error: $*" >&2; exit 1; }
+
+find_odoo() {
+    if [ -n "${ODOO_PATH:-}" ]; then
+        [ -f "$ODOO_PATH/odoo-bin" ] || die "ODOO_PATH=$ODOO_PATH holds no odoo-bin"
+    elif [ -f /opt/odoo/odoo-bin ]; then
+        ODOO_PATH=/opt/odoo
+    elif ODOO_PATH=$(python3 -c 'import odoo, os; print(os.path.dirname(list(odoo.__path__)[0]))' 2>/dev/null) \
+            && [ -n "$ODOO_PATH" ]; then
+        :
+    else
+        die "no Odoo 19 found: set ODOO_PATH to an Odoo 19.0 tree (with odoo-bin), or put one at /opt/odoo"
+    fi
+    grep -q "version_info = (19, 0" "$ODOO_PATH/odoo/release.py" || die "$ODOO_PATH is not Odoo 19.0"
+    export ODOO_PATH
+}
+
+check_system() {
+    local missing=()
+    command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+    command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
+    [ -n "$(pg_bin initdb)" ] || [ -n "${PGHOST:-}" ] || missing+=(postgresql)
+    if [ ${#missing[@]} -gt 0 ]; then
+        die "missing system packages: ${missing[*]} (Debian: apt-get install ${missing[*]}; chromium=150.0.7871.100-1~deb12u1 is known to work with Odoo's editor tours)"
+    fi
+}
+
+setup_venv() {
+    local stamp="$VENV/.requirements.sha"
+    local want
+    want=$(sha1sum "$ROOT/requirements.txt" | cut -d' ' -f1)
+    if [ ! -x "$PY" ]; then
+        python3 -m venv "$VENV"
+    fi
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        "$PY" -m pip install -q --upgrade pip setuptools wheel
+        "$PY" -m pip install -q -r "$ROOT/requirements.txt"
+        echo "$want" > "$stamp"
+    fi
+}
+
+pg_bin() {
+    # Debian keeps the server binaries out of PATH.
+    command -v "$1" 2>/dev/null || ls /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1
+}
+
+as_pg_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+setup_postgres() {
+    if [ -n "${PGHOST:-}" ]; then
+        DB_HOST=$PGHOST DB_PORT=${PGPORT:-5432} DB_USER=${PGUSER:-$(id -un)} DB_PASSWORD=${PGPASSWORD:-}
+        return
+    fi
+    local data="$CACHE/pg/data" run="$CACHE/pg/run"
+    DB_HOST=$run DB_PORT=${CRM_TG_PGPORT:-54329} DB_USER=odoo DB_PASSWORD=
+    mkdir -p "$CACHE/pg/run"
+    [ "$(id -u)" = 0 ] && chown -R postgres: "$CACHE/pg"
+    if [ ! -f "$data/PG_VERSION" ]; then
+        as_pg_owner "$(pg_bin initdb)" -D "$data" -U odoo --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    if ! as_pg_owner "$(pg_bin pg_ctl)" -D "$data" status >/dev/null 2>&1; then
+        as_pg_owner "$(pg_bin pg_ctl)" -D "$data" -l "$CACHE/pg/server.log" -w \
+            -o "-k $run -p $DB_PORT -c listen_addresses='' -c fsync=off" start >/dev/null
+    fi
+}
+
+setup_addons() {
+    mkdir -p "$CACHE/addons"
+    ln -sfn "$ROOT" "$CACHE/addons/$MODULE"
+    cat > "$CACHE/odoo.conf" <<CONF
+[options]
+addons_path = $ODOO_PATH/addons,$CACHE/addons
+data_dir = $CACHE/data
+db_host = $DB_HOST
+db_port = $DB_PORT
+db_user = $DB_USER
+db_password = $DB_PASSWORD
+admin_passwd = admin
+http_interface = 127.0.0.1
+CONF
+}
+
+odoo_bin() {
+    PYTHONPATH="$ODOO_PATH" "$PY" "$ODOO_PATH/odoo-bin" -c "$CACHE/odoo.conf" "$@"
+}
+
+dropdb_if_exists() {
+    PYTHONPATH="$ODOO_PATH" "$PY" - "$1" <<PYEOF
+import sys, psycopg2
+conn = psycopg2.connect(host="$DB_HOST", port=$DB_PORT, user="$DB_USER", password="$DB_PASSWORD" or None, dbname="postgres")
+conn.autocommit = True
+conn.cursor().execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % sys.argv[1])
+PYEOF
+}
+
+log_problems() {
+    # Any WARNING/ERROR/CRITICAL line Odoo logged is a failure.
+    grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$@" || return 1
+}
+
+prepare() {
+    find_odoo
+    check_system
+    setup_venv
+    setup_postgres
+    setup_addons
+}
+
+cmd_run() {
+    local db=${DB:-crm_target_groups}
+    echo "Odoo with $MODULE and demo data: http://localhost:${PORT:-8069} (login admin / admin)"
+    exec env PYTHONPATH="$ODOO_PATH" "$PY" "$ODOO_PATH/odoo-bin" -c "$CACHE/odoo.conf" -d "$db" \
+        --db-filter="^$db\$" -i "$MODULE" --with-demo --http-port="${PORT:-8069}" "$@"
+}
+
+cmd_test() {
+    local db=${DB:-crm_target_groups_test}
+    local install_log="$CACHE/install.log" test_log="$CACHE/test.log" out="$CACHE/pytest.out"
+    rm -f "$install_log" "$test_log"
+    dropdb_if_exists "$db"
+    echo "Installing $MODULE into a fresh database $db ..."
+    odoo_bin -d "$db" -i "$MODULE" --with-demo --stop-after-init --log-level=info \
+        --logfile="$install_log" || { tail -n 50 "$install_log"; die "install failed"; }
+    if log_problems "$install_log"; then die "the install logged warnings or errors (above)"; fi
+    cd "$CACHE/addons/$MODULE"
+    set +e
+    PYTHONPATH="$ODOO_PATH" "$VENV/bin/pytest" -p no:cacheprovider -rs \
+        --odoo-config="$CACHE/odoo.conf" --odoo-database="$db" --odoo-http \
+        --odoo-log-level=info --odoo-extra="logfile=$test_log" "${@:-tests}" 2>&1 | tee "$out"
+    local rc=${PIPESTATUS[0]}
+    set -e
+    if log_problems "$test_log"; then
+        echo "FAILED: Odoo logged warnings or errors during the tests (above; full log: $test_log)"
+        rc=1
+    fi
+    if tail -n 1 "$out" | grep -q ' skipped'; then
+        echo "FAILED: skipped tests count as failures (see the skip reasons above)"
+        rc=1
+    fi
+    exit "$rc"
+}
+
+cmd_pot() {
+    local db=${DB:-crm_target_groups_i18n}
+    dropdb_if_exists "$db"
+    odoo_bin -d "$db" -i "$MODULE" --stop-after-init --log-level=warn
+    PYTHONPATH="$ODOO_PATH" "$PY" "$ODOO_PATH/odoo-bin" i18n export -c "$CACHE/odoo.conf" -d "$db" "$MODULE"
+    "$PY" "$ROOT/scripts/i18n_merge.py" "$ROOT/i18n/$MODULE.pot" "$ROOT/i18n/de.po"
+}
+
+prepare
+case "${1:-}" in
+    run) shift; cmd_run "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    pot) cmd_pot ;;
+    shell) shift; odoo_bin shell -d "${DB:-crm_target_groups}" "$@" ;;
+    *) die "usage: $0 run|test|pot|shell" ;;
+esac

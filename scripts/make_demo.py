@@ -1,0 +1,168 @@
+"""Writes demo/res_partner_category_demo.xml and demo/res_partner_demo.xml: a German SME's
+profile tree and ~200 contacts. Deterministic (fixed seed): run again after changing it."""
+import random
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parent.parent
+rng = random.Random(19)
+
+# (xml id, name, parent xml id or None, category xml id or None)
+CATEGORIES = [
+    # demo-only categories; the default ones ship as data
+    ('crm_profile_category_offers_demo', 'Gratis-Angebote', False, False),
+    ('crm_profile_category_projects_demo', 'Projekte', False, False),
+    ('crm_profile_category_family_demo', 'Familienstand', True, False),
+    ('crm_profile_category_politics_demo', 'Politisches Engagement', False, True),
+]
+TREE = {
+    'crm_target_groups.crm_profile_category_events': [
+        ('Allgemeine Kontakte', ['Messe Stuttgart 2025', 'Fachforum Köln 2025', 'Tag der offenen Tür 2026']),
+    ],
+    'crm_target_groups.crm_profile_category_relation': [
+        ('Interessent', [('Interessent Beratung', ['Strategieberatung', 'IT-Beratung']),
+                         ('Interessent Software', ['Lizenzen', 'Wartung'])]),
+        ('Kunde', [('Kunde Beratung', ['Strategieberatung', 'IT-Beratung']),
+                   ('Kunde Software', ['Lizenzen', 'Wartung'])]),
+        ('Partner', ['Vertriebspartner', 'Technologiepartner']),
+    ],
+    'crm_profile_category_offers_demo': [
+        ('Gratis-Angebot', ['Whitepaper', 'Webinar', 'Erstberatung']),
+    ],
+    'crm_profile_category_projects_demo': [
+        ('Projekte', ['Digitalisierung 2026', 'ERP-Einführung']),
+    ],
+    'crm_target_groups.crm_profile_category_interests': [
+        ('Sport', ['Fußball', 'Tennis', 'Radsport']),
+        ('Kultur', ['Oper', 'Theater']),
+        ('Reisen', []),
+    ],
+    'crm_target_groups.crm_profile_category_demographics': [
+        ('Altersgruppe', ['unter 30', '30 bis 50', 'über 50']),
+    ],
+    'crm_profile_category_family_demo': [('ledig', []), ('verheiratet', []), ('verwitwet', [])],
+    'crm_target_groups.crm_profile_category_price_sensitivity': [
+        ('preisbewusst', []), ('qualitätsorientiert', []), ('Premium', []),
+    ],
+    'crm_target_groups.crm_profile_category_attitudes': [
+        ('Nachhaltigkeit wichtig', []), ('technikaffin', []), ('traditionell', []),
+    ],
+    'crm_profile_category_politics_demo': [
+        ('Kommunalpolitik', []), ('Verbandsarbeit', []),
+    ],
+}
+FIRST_F = ['Anna', 'Maria', 'Julia', 'Katharina', 'Sabine', 'Petra', 'Claudia', 'Monika', 'Laura', 'Lena',
+           'Sophie', 'Birgit', 'Ursula', 'Andrea', 'Stefanie', 'Nicole', 'Sandra', 'Jana', 'Heike', 'Ines']
+FIRST_M = ['Thomas', 'Michael', 'Andreas', 'Stefan', 'Markus', 'Jürgen', 'Klaus', 'Peter', 'Jan', 'Lukas',
+           'Felix', 'Matthias', 'Frank', 'Uwe', 'Tobias', 'Christian', 'Martin', 'Wolfgang', 'Ralf', 'Daniel']
+LAST = ['Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Meyer', 'Wagner', 'Becker', 'Schulz', 'Hoffmann',
+        'Schäfer', 'Koch', 'Bauer', 'Richter', 'Klein', 'Wolf', 'Schröder', 'Neumann', 'Schwarz', 'Zimmermann',
+        'Braun', 'Krüger', 'Hofmann', 'Hartmann', 'Lange', 'Schmitt', 'Werner', 'Krause', 'Meier', 'Lehmann']
+CITIES = [('70173', 'Stuttgart'), ('50667', 'Köln'), ('80331', 'München'), ('10115', 'Berlin'),
+          ('20095', 'Hamburg'), ('60311', 'Frankfurt am Main'), ('04109', 'Leipzig'), ('90402', 'Nürnberg'),
+          ('68159', 'Mannheim'), ('76133', 'Karlsruhe'), ('79098', 'Freiburg im Breisgau'), ('01067', 'Dresden')]
+STREETS = ['Hauptstraße', 'Bahnhofstraße', 'Schillerstraße', 'Goethestraße', 'Lindenweg', 'Gartenstraße',
+           'Kirchplatz', 'Industriestraße', 'Am Markt', 'Talstraße', 'Bergstraße', 'Rosenweg']
+COMPANY_KINDS = ['GmbH', 'AG', 'GmbH & Co. KG', 'e.K.', 'KG']
+COMPANY_WORDS = ['Schwaben', 'Rhein', 'Nord', 'Alpen', 'Main', 'Elb', 'Spree', 'Isar', 'Neckar', 'Bodensee']
+COMPANY_TRADES = ['Maschinenbau', 'Logistik', 'Druck', 'Software', 'Bau', 'Handel', 'Elektro', 'Medien']
+
+
+def slug(text):
+    table = str.maketrans({'ä': 'ae', 'ö': 'oe', 'ü': 'ue', 'ß': 'ss', 'Ä': 'ae', 'Ö': 'oe', 'Ü': 'ue'})
+    return ''.join(c if c.isalnum() else '_' for c in text.translate(table).lower()).strip('_')
+
+
+def tag_records():
+    lines, leaves, exclusive_groups = [], {}, {}
+    for xml_id, name, exclusive, restricted in CATEGORIES:
+        lines.append(f'    <record id="{xml_id}" model="crm.profile.category">')
+        lines.append(f'        <field name="name">{escape(name)}</field>')
+        lines.append('        <field name="sequence">70</field>')
+        if exclusive:
+            lines.append('        <field name="exclusive" eval="True"/>')
+        if restricted:
+            lines.append('        <field name="group_ids" '
+                         'eval="[Command.link(ref(\'crm_target_groups.group_crm_target_groups_manager\'))]"/>')
+        lines.append('    </record>')
+
+    def add(node, parent_id, category, path):
+        name, children = node if isinstance(node, tuple) else (node, [])
+        xml_id = 'res_partner_category_' + slug('_'.join(path + [name]))[:60] + '_demo'
+        lines.append(f'    <record id="{xml_id}" model="res.partner.category">')
+        lines.append(f'        <field name="name">{escape(name)}</field>')
+        if parent_id:
+            lines.append(f'        <field name="parent_id" ref="{parent_id}"/>')
+        else:
+            lines.append(f'        <field name="profile_category_id" ref="{category}"/>')
+        lines.append(f'        <field name="color">{rng.randint(1, 11)}</field>')
+        lines.append('    </record>')
+        leaves.setdefault(category, []).append(xml_id)
+        for child in children:
+            add(child, xml_id, category, path + [name])
+
+    for category, roots in TREE.items():
+        for root in roots:
+            add(root, None, category, [category.split('.')[-1].replace('crm_profile_category_', '').replace('_demo', '')])
+        exclusive_groups[category] = any(c[0] == category and c[2] for c in CATEGORIES) \
+            or category.endswith('price_sensitivity')
+    return lines, leaves, exclusive_groups
+
+
+def partner_records(leaves, exclusive):
+    lines = []
+    companies = []
+    for i in range(30):
+        zip_code, city = rng.choice(CITIES)
+        name = f"{rng.choice(COMPANY_WORDS)}-{rng.choice(COMPANY_TRADES)} {rng.choice(COMPANY_KINDS)}"
+        xml_id = f'res_partner_company_{i:02d}_demo'
+        companies.append((xml_id, name))
+        domain = slug(name.split()[0]).replace('_', '-') + '.example.de'
+        lines += partner(xml_id, name, True, None, zip_code, city, f'info@{domain}', leaves, exclusive)
+    for i in range(170):
+        female = rng.random() < 0.5
+        first = rng.choice(FIRST_F if female else FIRST_M)
+        last = rng.choice(LAST)
+        zip_code, city = rng.choice(CITIES)
+        company = rng.choice(companies) if rng.random() < 0.6 else None
+        email = f"{slug(first)}.{slug(last)}{i}@example.de" if rng.random() < 0.9 else None
+        lines += partner(f'res_partner_person_{i:03d}_demo', f'{first} {last}', False,
+                         company and company[0], zip_code, city, email, leaves, exclusive)
+    return lines
+
+
+def partner(xml_id, name, is_company, parent, zip_code, city, email, leaves, exclusive):
+    out = [f'    <record id="{xml_id}" model="res.partner">',
+           f'        <field name="name">{escape(name)}</field>']
+    if is_company:
+        out.append('        <field name="is_company" eval="True"/>')
+    if parent:
+        out.append(f'        <field name="parent_id" ref="{parent}"/>')
+        out.append('        <field name="type">contact</field>')
+    out.append(f'        <field name="street">{rng.choice(STREETS)} {rng.randint(1, 120)}</field>')
+    out.append(f'        <field name="zip">{zip_code}</field>')
+    out.append(f'        <field name="city">{escape(city)}</field>')
+    out.append('        <field name="country_id" ref="base.de"/>')
+    if email:
+        out.append(f'        <field name="email">{email}</field>')
+    out.append(f'        <field name="phone">+49 {rng.randint(30, 991)} {rng.randint(100000, 9999999)}</field>')
+    tags = []
+    for category, ids in leaves.items():
+        if rng.random() < (0.15 if 'politics' in category else 0.45):
+            picks = rng.sample(ids, 1 if exclusive[category] else rng.randint(1, min(2, len(ids))))
+            tags += picks
+    if tags:
+        refs = ', '.join(f"ref('{t}')" for t in tags)
+        out.append(f'        <field name="category_id" eval="[Command.set([{refs}])]"/>')
+    out.append('    </record>')
+    return out
+
+
+def write(path, lines):
+    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n<!-- Written by scripts/make_demo.py -->\n'
+                    '<odoo>\n' + '\n'.join(lines) + '\n</odoo>\n', encoding='utf-8')
+
+
+tag_lines, leaf_ids, exclusive_by_category = tag_records()
+write(ROOT / 'demo' / 'res_partner_category_demo.xml', tag_lines)
+write(ROOT / 'demo' / 'res_partner_demo.xml', partner_records(leaf_ids, exclusive_by_category))

@@ -1,0 +1,2 @@
+from . import crm_profile_merge
+from . import crm_profile_delete
