@@ -36,10 +36,10 @@ class ResPartner(models.Model):
     def _onchange_category_id_exclusive(self):
         """Show the replacement in exclusive categories before the contact is saved."""
         for partner in self:
-            added = partner.category_id - partner._origin.category_id
+            added = partner.category_id._origin - partner._origin.category_id
             for category in added.filtered('exclusive').profile_category_id:
                 partner.category_id -= partner.category_id.filtered(
-                    lambda tag: tag.profile_category_id == category and tag not in added)
+                    lambda tag: tag._origin.profile_category_id == category and tag._origin not in added)
 
     # ------------------------------------------------------------
     # CRUD
@@ -98,6 +98,8 @@ class ResPartner(models.Model):
         for tag_ids, partner_ids in lost.items():
             self.browse(partner_ids).sudo().with_context(crm_profile_rules_done=True).write(
                 {'category_id': [Command.link(tag_id) for tag_id in tag_ids]})
+        # the restored value must not linger, unfiltered, in the user's cache
+        self.invalidate_recordset(['category_id'])
 
     def _replace_exclusive_siblings(self, after, added, involved):
         tags = self.env['res.partner.category'].sudo().browse(involved).filtered('exclusive')

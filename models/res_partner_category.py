@@ -36,12 +36,6 @@ class ResPartnerCategory(models.Model):
             tag.partner_count = direct.get(tag, 0)
             tag.partner_count_total = tag.id and Partner.search_count([('category_id', 'child_of', tag.id)])
 
-    @api.constrains('parent_id')
-    def _check_parent_id(self):
-        if self._has_cycle():
-            raise ValidationError(self.env._(
-                "A profile cannot be placed below itself or one of its own sub-profiles."))
-
     @api.constrains('profile_category_id', 'parent_id')
     def _check_profile_category_exclusive(self):
         self.profile_category_id.filtered('exclusive')._check_exclusive_conflicts()
@@ -57,6 +51,8 @@ class ResPartnerCategory(models.Model):
 
     def write(self, vals):
         self._check_profile_manager()
+        if vals.get('parent_id'):
+            self._check_no_cycle(self.browse(vals['parent_id']))
         return super().write(vals)
 
     def unlink(self):
@@ -90,6 +86,13 @@ class ResPartnerCategory(models.Model):
         raise AccessError(self.env._(
             "Only Target Groups managers may create, change or delete profiles. "
             "Ask a manager, or assign an existing profile."))
+
+    def _check_no_cycle(self, parent):
+        """Refuse a move below oneself early: the parent_path update would only say 'Recursion'."""
+        if any(parent.parent_path.startswith(tag.parent_path) for tag in self):
+            raise ValidationError(self.env._(
+                "%(profile)s cannot be placed below itself or one of its own sub-profiles.",
+                profile=self[0].display_name))
 
     def _action_partners(self, domain):
         action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.res_partner_action')

@@ -139,7 +139,8 @@ cmd_test() {
     if log_problems "$install_log"; then die "the install logged warnings or errors (above)"; fi
     cd "$CACHE/addons/$MODULE"
     set +e
-    PYTHONPATH="$ODOO_PATH" "$VENV/bin/pytest" -p no:cacheprovider -rs \
+    CRM_TG_REAL_DIR="$ROOT" PYTHONPATH="$ODOO_PATH:$ROOT/scripts" "$VENV/bin/pytest" \
+        -p no:cacheprovider -p pytest_addon_name -rs \
         --odoo-config="$CACHE/odoo.conf" --odoo-database="$db" --odoo-http \
         --odoo-log-level=info --odoo-extra="logfile=$test_log" "${@:-tests}" 2>&1 | tee "$out"
     local rc=${PIPESTATUS[0]}

@@ -1,0 +1,17 @@
+from odoo.tests import HttpCase, tagged
+
+from .common import TargetGroupsCommon
+
+
+@tagged('post_install', '-at_install')
+class TestUi(HttpCase, TargetGroupsCommon):
+
+    def test_tour_nested_profile_then_filter(self):
+        """A manager adds 'Sport / Handball', a user filters contacts by Sport and finds its contact."""
+        self.start_tour('/odoo/action-crm_target_groups.res_partner_category_action',
+                        'crm_target_groups_profile_create', login='tg_manager')
+        handball = self.env['res.partner.category'].search([('name', '=', 'Handball')])
+        self.assertEqual(handball.parent_id, self.tag_sport)
+        self.partner_clara.category_id |= handball
+        self.start_tour('/odoo/action-crm_target_groups.res_partner_action',
+                        'crm_target_groups_filter_by_parent', login='tg_user')
