@@ -80,8 +80,15 @@ setup_postgres() {
 }
 
 setup_addons() {
-    mkdir -p "$CACHE/addons"
-    ln -sfn "$ROOT" "$CACHE/addons/$MODULE"
+    # The module folder links each of the repository's entries but the dev tooling: Odoo walks
+    # a module's folder (i18n export, following links), and must not find .venv/ or .cache/ there.
+    local link="$CACHE/addons/$MODULE" entry
+    rm -rf "$link"
+    mkdir -p "$link"
+    for entry in "$ROOT"/*; do
+        case "$(basename "$entry")" in scripts|Makefile|README.md|requirements.txt) continue ;; esac
+        ln -s "$entry" "$link/"
+    done
     cat > "$CACHE/odoo.conf" <<CONF
 [options]
 addons_path = $ODOO_PATH/addons,$CACHE/addons
