@@ -101,6 +101,17 @@ class ResPartnerCategory(models.Model):
                                              profiles=", ".join(self.mapped('display_name')))
         return action
 
+    @api.model
+    def _action_done(self, message):
+        """End of the merge and delete wizards: say what happened, back on the profile list."""
+        profiles = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.res_partner_category_action')
+        profiles['target'] = 'main'
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {'type': 'success', 'message': message, 'next': profiles},
+        }
+
     def _action_wizard(self, model, name):
         return {
             'type': 'ir.actions.act_window',

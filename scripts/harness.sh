@@ -66,16 +66,27 @@ setup_postgres() {
         DB_HOST=$PGHOST DB_PORT=${PGPORT:-5432} DB_USER=${PGUSER:-$(id -un)} DB_PASSWORD=${PGPASSWORD:-}
         return
     fi
-    local data="$CACHE/pg/data" run="$CACHE/pg/run"
-    DB_HOST=$run DB_PORT=${CRM_TG_PGPORT:-54329} DB_USER=odoo DB_PASSWORD=
+    # One cluster per clone, on a port of its own, so that clones never meet.
+    local sum port
+    sum=$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
+    port=${CRM_TG_PGPORT:-$((54000 + sum % 900))}
+    if [ ! -e "$CACHE/pg" ]; then
+        # The server user must reach the folder, and a socket path must stay short: else elsewhere.
+        if [ ${#CACHE} -gt 70 ] || { [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$CACHE"; }; then
+            mkdir -p "/tmp/crm_target_groups-pg-$sum"
+            ln -s "/tmp/crm_target_groups-pg-$sum" "$CACHE/pg"
+        fi
+    fi
+    local data="$CACHE/pg/data"
+    DB_HOST=$(cd "$CACHE/pg" 2>/dev/null && pwd -P || echo "$CACHE/pg")/run DB_PORT=$port DB_USER=odoo DB_PASSWORD=
     mkdir -p "$CACHE/pg/run"
-    [ "$(id -u)" = 0 ] && chown -R postgres: "$CACHE/pg"
+    [ "$(id -u)" = 0 ] && chown -R postgres: "$CACHE/pg/"
     if [ ! -f "$data/PG_VERSION" ]; then
         as_pg_owner "$(pg_bin initdb)" -D "$data" -U odoo --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
     if ! as_pg_owner "$(pg_bin pg_ctl)" -D "$data" status >/dev/null 2>&1; then
         as_pg_owner "$(pg_bin pg_ctl)" -D "$data" -l "$CACHE/pg/server.log" -w \
-            -o "-k $run -p $DB_PORT -c listen_addresses='' -c fsync=off" start >/dev/null
+            -o "-k $DB_HOST -p $DB_PORT -c listen_addresses='' -c fsync=off" start >/dev/null
     fi
 }
 
@@ -132,7 +143,7 @@ cmd_run() {
     local db=${DB:-crm_target_groups}
     echo "Odoo with $MODULE and demo data: http://localhost:${PORT:-8069} (login admin / admin)"
     exec env PYTHONPATH="$ODOO_PATH" "$PY" "$ODOO_PATH/odoo-bin" -c "$CACHE/odoo.conf" -d "$db" \
-        --db-filter="^$db\$" -i "$MODULE" --with-demo --http-port="${PORT:-8069}" "$@"
+        --db-filter="^$db\$" -i "$MODULE" --with-demo --load-language=de_DE --http-port="${PORT:-8069}" "$@"
 }
 
 cmd_test() {
@@ -176,6 +187,7 @@ case "${1:-}" in
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
     pot) cmd_pot ;;
-    shell) shift; odoo_bin shell -d "${DB:-crm_target_groups}" "$@" ;;
+    shell) shift; PYTHONPATH="$ODOO_PATH" "$PY" "$ODOO_PATH/odoo-bin" shell -c "$CACHE/odoo.conf" \
+        -d "${DB:-crm_target_groups}" --no-http "$@" ;;
     *) die "usage: $0 run|test|pot|shell" ;;
 esac

@@ -32,12 +32,4 @@ class CrmProfileDelete(models.TransientModel):
                              profiles=", ".join(self.profile_ids.mapped('display_name')),
                              count=self.partner_count)
         self.profile_ids.unlink()
-        return {
-            'type': 'ir.actions.client',
-            'tag': 'display_notification',
-            'params': {
-                'type': 'success',
-                'message': message,
-                'next': {'type': 'ir.actions.act_window_close'},
-            },
-        }
+        return self.env['res.partner.category']._action_done(message)

@@ -37,15 +37,7 @@ class CrmProfileMerge(models.TransientModel):
             count=len(partners), target=self.target_id.display_name,
             profiles=", ".join(sources.mapped('display_name')))
         sources.unlink()
-        return {
-            'type': 'ir.actions.client',
-            'tag': 'display_notification',
-            'params': {
-                'type': 'success',
-                'message': message,
-                'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'},
-            },
-        }
+        return self.env['res.partner.category']._action_done(message)
 
     def _sources(self):
         return self.profile_ids - self.target_id
