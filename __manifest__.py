@@ -14,6 +14,7 @@
         'views/crm_profile_category_views.xml',
         'views/res_partner_category_views.xml',
         'views/res_partner_views.xml',
+        'views/crm_profile_history_views.xml',
         'wizards/crm_profile_merge_views.xml',
         'wizards/crm_profile_delete_views.xml',
         'views/crm_target_groups_menus.xml',

@@ -1,3 +1,4 @@
 from . import crm_profile_category
+from . import crm_profile_history
 from . import res_partner_category
 from . import res_partner

@@ -16,6 +16,7 @@ class ResPartner(models.Model):
     """
     _inherit = 'res.partner'
 
+    profile_history_ids = fields.One2many('crm.profile.history', 'partner_id', string='Profile History')
     profile_ids = fields.Many2many(
         'res.partner.category', string='Profiles (incl. sub-profiles)',
         compute='_compute_profile_ids', search='_search_profile_ids',
@@ -51,6 +52,10 @@ class ResPartner(models.Model):
         partners._apply_profile_rules({})
         return partners
 
+    def web_save(self, vals, specification, next_id=None):
+        return super(ResPartner, self.with_context(crm_profile_source='form')).web_save(
+            vals, specification, next_id=next_id)
+
     def write(self, vals):
         if 'category_id' not in vals or self.env.context.get('crm_profile_rules_done'):
             return super().write(vals)
@@ -80,15 +85,16 @@ class ResPartner(models.Model):
             return
         added = {pid: tags - before.get(pid, set()) for pid, tags in after.items()}
         involved = set().union(*before.values(), *after.values())
-        if not self.env.su:
-            self._keep_hidden_profiles(before, after, added, involved)
-        self._replace_exclusive_siblings(after, added, involved)
+        restored = not self.env.su and self._keep_hidden_profiles(before, after, added, involved)
+        if self._replace_exclusive_siblings(after, added, involved) or restored:
+            after = self._profile_snapshot()
+        self.env['crm.profile.history']._log_changes(before, after)
 
     def _keep_hidden_profiles(self, before, after, added, involved):
         Tag = self.env['res.partner.category'].with_context(active_test=False)
         hidden = involved - set(Tag.search([('id', 'in', list(involved))]).ids)
         if not hidden:
-            return
+            return False
         if any(tags & hidden for tags in added.values()):
             raise AccessError(self.env._("You are not allowed to assign profiles of a restricted category."))
         lost = defaultdict(list)
@@ -100,11 +106,12 @@ class ResPartner(models.Model):
                 {'category_id': [Command.link(tag_id) for tag_id in tag_ids]})
         # the restored value must not linger, unfiltered, in the user's cache
         self.invalidate_recordset(['category_id'])
+        return bool(lost)
 
     def _replace_exclusive_siblings(self, after, added, involved):
         tags = self.env['res.partner.category'].sudo().browse(involved).filtered('exclusive')
         if not tags:
-            return
+            return False
         category_of = {tag.id: tag.profile_category_id for tag in tags}
         to_remove = defaultdict(list)
         for pid, new_ids in added.items():
@@ -128,3 +135,4 @@ class ResPartner(models.Model):
         for tag_ids, partner_ids in to_remove.items():
             self.browse(partner_ids).with_context(crm_profile_rules_done=True).write(
                 {'category_id': [Command.unlink(tag_id) for tag_id in tag_ids]})
+        return bool(to_remove)

@@ -5,3 +5,4 @@ from . import test_merge_delete
 from . import test_ui
 from . import test_lifecycle
 from . import test_i18n
+from . import test_history

@@ -50,6 +50,18 @@ class TargetGroupsCommon(TransactionCase):
         cls.partner_dora = Partner.create({
             'name': 'Dora Rat', 'category_id': [Command.set((cls.tag_council | cls.tag_football).ids)]})
 
+    def _import_contacts(self, rows):
+        """Imports contacts as a user does from a CSV file (base_import), as the current user."""
+        header = ['id', 'name', 'category_id/id']
+        lines = [','.join(header)] + [','.join(f'"{value}"' for value in row) for row in rows]
+        wizard = self.env['base_import.import'].create({
+            'res_model': 'res.partner', 'file': '\n'.join(lines).encode(), 'file_type': 'text/csv'})
+        result = wizard.execute_import(header, header, {
+            'has_headers': True, 'separator': ',', 'quoting': '"', 'encoding': 'utf-8',
+            'import_skip_records': [], 'import_set_empty_fields': [], 'fallback_values': {},
+            'name_create_enabled_fields': {}})
+        self.assertFalse(result['messages'], result['messages'])
+
     def _xmlid(self, record):
         """An external id for `record`, as an import file would name it."""
         name = f'{record._table}_{record.id}'

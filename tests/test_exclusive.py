@@ -37,11 +37,9 @@ class TestExclusive(TargetGroupsCommon):
 
     @users('tg_user')
     def test_import_replaces_sibling(self):
-        result = self.env['res.partner'].load(
-            ['id', 'name', 'category_id/id'],
-            [[self._xmlid(self.partner_clara), 'Clara Kultur', self._xmlid(self.tag_married)],
-             ['__import__.new_contact', 'Neu', f'{self._xmlid(self.tag_single)},{self._xmlid(self.tag_culture)}']])
-        self.assertFalse(result['messages'])
+        self._import_contacts([
+            [self._xmlid(self.partner_clara), 'Clara Kultur', self._xmlid(self.tag_married)],
+            ['__import__.new_contact', 'Neu', f'{self._xmlid(self.tag_single)},{self._xmlid(self.tag_culture)}']])
         self.assertEqual(self.partner_clara.category_id, self.tag_married)
         new = self.env.ref('__import__.new_contact')
         self.assertEqual(new.category_id, self.tag_single | self.tag_culture)

@@ -86,9 +86,7 @@ class TestRights(TargetGroupsCommon):
 
     @users('tg_user')
     def test_outsider_import_keeps_restricted(self):
-        result = self.env['res.partner'].load(['id', 'name', 'category_id/id'],
-                                              [[self._xmlid(self.partner_dora), 'Dora', self._xmlid(self.tag_culture)]])
-        self.assertFalse(result['messages'])
+        self._import_contacts([[self._xmlid(self.partner_dora), 'Dora', self._xmlid(self.tag_culture)]])
         self.assertEqual(self.partner_dora.sudo().category_id, self.tag_council | self.tag_culture)
 
     def test_app_menu_for_its_users_only(self):

@@ -1,0 +1,51 @@
+from odoo.fields import Command
+from odoo.tests import Form, tagged, users
+
+from .common import TargetGroupsCommon
+
+
+@tagged('post_install', '-at_install')
+class TestHistory(TargetGroupsCommon):
+
+    def setUp(self):
+        super().setUp()
+        self.last_id = self.env['crm.profile.history'].sudo().search([], limit=1, order='id desc').id
+
+    def _history(self, partner, since_setup=True):
+        domain = [('partner_id', '=', partner.id)] + ([('id', '>', self.last_id)] if since_setup else [])
+        return {(h.profile_id.name, h.change, h.user_id.login, h.source)
+                for h in self.env['crm.profile.history'].sudo().search(domain)}
+
+    def test_creation_logged(self):
+        self.assertEqual(self._history(self.partner_clara, since_setup=False), {
+            ('Culture', 'add', '__system__', 'other'), ('single', 'add', '__system__', 'other')})
+
+    @users('tg_user')
+    def test_exclusive_replacement_logged(self):
+        self.partner_clara.with_env(self.env).write({'category_id': [Command.link(self.tag_married.id)]})
+        self.assertEqual(self._history(self.partner_clara),
+                         {('married', 'add', 'tg_user', 'other'), ('single', 'remove', 'tg_user', 'other')})
+
+    @users('tg_user')
+    def test_web_form_save_is_marked_form(self):
+        with Form(self.partner_anna.with_env(self.env)) as form:
+            form.category_id.add(self.tag_culture)
+        self.assertEqual(self._history(self.partner_anna), {('Culture', 'add', 'tg_user', 'form')})
+
+    @users('tg_user')
+    def test_import_logged_and_hidden_profile_kept_silently(self):
+        self._import_contacts([[self._xmlid(self.partner_dora), 'Dora', self._xmlid(self.tag_culture)]])
+        self.assertEqual(self._history(self.partner_dora),
+                         {('Culture', 'add', 'tg_user', 'import'), ('Football', 'remove', 'tg_user', 'import')})
+
+    @users('tg_manager')
+    def test_merge_logged(self):
+        self.env['crm.profile.merge'].create({
+            'profile_ids': self.tag_tennis.ids, 'target_id': self.tag_culture.id}).action_merge()
+        self.assertEqual(self._history(self.partner_bernd), {('Culture', 'add', 'tg_manager', 'merge')})
+
+    @users('tg_user')
+    def test_outsider_does_not_see_history_of_restricted(self):
+        visible = self.env['crm.profile.history'].search([('partner_id', '=', self.partner_dora.id)])
+        self.assertEqual(visible.profile_id, self.tag_football)
+        self.assertEqual(self.partner_dora.with_env(self.env).profile_history_ids, visible)
