@@ -1,4 +1,5 @@
 from . import crm_profile_category
 from . import crm_profile_history
+from . import crm_profile_operation
 from . import res_partner_category
 from . import res_partner

@@ -10,6 +10,7 @@ SOURCES = [
     ('api', 'API'),
     ('merge', 'Profile merge'),
     ('automation', 'Automation'),
+    ('undo', 'Undo'),
     ('other', 'Other'),
 ]
 
@@ -33,6 +34,8 @@ class CrmProfileHistory(models.Model):
     date = fields.Datetime(required=True, index=True, default=fields.Datetime.now)
     user_id = fields.Many2one('res.users', string='By', required=True, index='btree_not_null')
     source = fields.Selection(SOURCES, string='Through', required=True, default='other')
+    operation_id = fields.Many2one('crm.profile.operation', string='Assignment', index='btree_not_null',
+                                   ondelete='set null')
 
     @api.model
     def _log_changes(self, before, after):

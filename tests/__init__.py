@@ -6,3 +6,4 @@ from . import test_ui
 from . import test_lifecycle
 from . import test_i18n
 from . import test_history
+from . import test_assign

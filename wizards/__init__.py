@@ -1,2 +1,3 @@
 from . import crm_profile_merge
 from . import crm_profile_delete
+from . import crm_profile_assign
