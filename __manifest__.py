@@ -27,6 +27,9 @@
         'demo/res_partner_demo.xml',
     ],
     'assets': {
+        'web.assets_backend': [
+            'crm_target_groups/static/src/**/*',
+        ],
         'web.assets_tests': [
             'crm_target_groups/static/tests/tours/**/*',
         ],

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
@@ -21,6 +21,31 @@ class ResPartner(models.Model):
         'res.partner.category', string='Profiles (incl. sub-profiles)',
         compute='_compute_profile_ids', search='_search_profile_ids',
         help="Searching by a profile finds the contacts of its sub-profiles too.")
+
+    crm_profile_assigned = fields.Boolean(
+        'Has the profile', compute='_compute_crm_profile_assigned', inverse='_inverse_crm_profile_assigned',
+        help="In assignment mode: whether the contact carries the profile being assigned.")
+
+    @api.depends('category_id')
+    @api.depends_context('crm_assign_profile_id')
+    def _compute_crm_profile_assigned(self):
+        profile_id = self.env.context.get('crm_assign_profile_id')
+        for partner in self:
+            partner.crm_profile_assigned = bool(profile_id) and profile_id in partner.category_id.ids
+
+    def _inverse_crm_profile_assigned(self):
+        """One click in assignment mode: a plain write, so every rule and the history apply."""
+        profile = self.env['res.partner.category'].browse(self.env.context.get('crm_assign_profile_id')).exists()
+        if not profile or not profile.has_access('read'):
+            raise UserError(self.env._("The profile being assigned was deleted, or you may not use it. "
+                                       "End the assignment and start it again."))
+        if not profile.active:
+            raise UserError(self.env._("The profile %(profile)s was archived meanwhile; it cannot be assigned.",
+                                       profile=profile.display_name))
+        partners = self.with_context(crm_profile_source='click')
+        to_add = partners.filtered('crm_profile_assigned')
+        to_add.write({'category_id': [Command.link(profile.id)]})
+        (partners - to_add).write({'category_id': [Command.unlink(profile.id)]})
 
     def _compute_profile_ids(self):
         for partner in self:

@@ -58,3 +58,89 @@ registry.category("web_tour.tours").add("crm_target_groups_filter_by_parent", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_target_groups_assignment_mode", {
+    steps: () => [
+        {
+            content: "Narrow the list to the test contacts",
+            trigger: ".o_searchview_input",
+            run: "edit Crowd",
+        },
+        {
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            trigger: ".o_pager_value:contains('1-6')",
+        },
+        {
+            content: "Start an assignment",
+            trigger: ".o_crm_start_assignment",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_searchview_input",
+            run: "edit Culture",
+        },
+        {
+            trigger: ".modal .o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            content: "Pick the profile",
+            trigger: ".modal .o_data_row td:contains('Culture')",
+            run: "click",
+        },
+        {
+            content: "Every row shows a mark; nobody carries it yet",
+            trigger: ".o_crm_assignment_counter:contains('0 of 6')",
+        },
+        {
+            content: "One click on the red plus of the first contact",
+            trigger: ".o_data_row:contains('Crowd 0') .o_crm_profile_missing",
+            run: "click",
+        },
+        {
+            content: "It turns grey at once, and the counter follows",
+            trigger: ".o_data_row:contains('Crowd 0') .o_crm_profile_assigned",
+        },
+        {
+            trigger: ".o_crm_assignment_counter:contains('1 of 6')",
+        },
+        {
+            content: "Keyboard: focus the next mark ...",
+            trigger: ".o_data_row:contains('Crowd 1') .o_crm_profile_missing",
+            run() {
+                this.anchor.focus();
+            },
+        },
+        {
+            content: "... and press Enter",
+            trigger: ".o_data_row:contains('Crowd 1') .o_crm_profile_missing:focus",
+            run: "press Enter",
+        },
+        {
+            trigger: ".o_data_row:contains('Crowd 1') .o_crm_profile_assigned",
+        },
+        {
+            content: "Show who still lacks it",
+            trigger: ".o_crm_without_profile",
+            run: "click",
+        },
+        {
+            trigger: ".o_pager_value:contains('1-4')",
+        },
+        {
+            content: "End the assignment",
+            trigger: ".o_crm_end_assignment",
+            run: "click",
+        },
+        {
+            content: "The list is back to normal",
+            trigger: ".o_list_view:not(:has(.o_crm_assignment_banner)):not(:has(.o_crm_profile_toggle))",
+        },
+        {
+            trigger: ".o_pager_value:contains('1-6')",
+        },
+    ],
+});

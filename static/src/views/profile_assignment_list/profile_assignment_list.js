@@ -1,0 +1,89 @@
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { ListController } from "@web/views/list/list_controller";
+import { listView } from "@web/views/list/list_view";
+import { SelectCreateDialog } from "@web/views/view_dialogs/select_create_dialog";
+import { onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
+
+/**
+ * Contacts list with the assignment mode. The mode lives in the search model, as a facet whose
+ * context names the profile: it survives paging, sorting, filtering and grouping, and the
+ * list's column of marks shows as long as the facet is there.
+ */
+export class ProfileAssignmentListController extends ListController {
+    static template = "crm_target_groups.ProfileAssignmentListView";
+
+    setup() {
+        super.setup();
+        this.assignment = useState({ carrying: 0 });
+        onWillStart(() => this.countCarrying(this.props));
+        onWillUpdateProps((nextProps) => this.countCarrying(nextProps));
+    }
+
+    get activeProfile() {
+        const { crm_assign_profile_id: id, crm_assign_profile_name: name } = this.props.context;
+        return id ? { id, name } : null;
+    }
+
+    async countCarrying(props) {
+        const id = props.context.crm_assign_profile_id;
+        this.assignment.carrying = id
+            ? await this.orm.searchCount("res.partner", [...props.domain, ["category_id", "in", [id]]])
+            : 0;
+    }
+
+    async onRecordSaved(record) {
+        await super.onRecordSaved(record);
+        await this.countCarrying(this.props);
+    }
+
+    startAssignment() {
+        this.env.services.dialog.add(SelectCreateDialog, {
+            resModel: "res.partner.category",
+            title: _t("Start profile assignment: choose the profile"),
+            noCreate: true,
+            multiSelect: false,
+            context: { list_view_ref: "crm_target_groups.res_partner_category_view_list" },
+            onSelected: ([id]) => this.activate(id),
+        });
+    }
+
+    async activate(id) {
+        const [profile] = await this.orm.read("res.partner.category", [id], ["display_name"]);
+        this.endAssignment();
+        this.addFacet(_t("Assigning: %s", profile.display_name), "[]", {
+            crm_assign_profile_id: id,
+            crm_assign_profile_name: profile.display_name,
+        });
+    }
+
+    showCarrying(carrying) {
+        const { id, name } = this.activeProfile;
+        this.addFacet(
+            carrying ? _t("With %s", name) : _t("Without %s", name),
+            `[("category_id", "${carrying ? "in" : "not in"}", [${id}])]`
+        );
+    }
+
+    endAssignment() {
+        const searchModel = this.env.searchModel;
+        const groupIds = new Set(
+            Object.values(searchModel.searchItems)
+                .filter((item) => item.crmAssignment)
+                .map((item) => item.groupId)
+        );
+        for (const groupId of groupIds) {
+            searchModel.deactivateGroup(groupId);
+        }
+    }
+
+    addFacet(description, domain, context = {}) {
+        this.env.searchModel.createNewFilters([{ description, domain, context, crmAssignment: true }]);
+    }
+}
+
+registry.category("views").add("crm_profile_assignment_list", {
+    ...listView,
+    Controller: ProfileAssignmentListController,
+    buttonTemplate: "crm_target_groups.ProfileAssignmentListView.Buttons",
+});
