@@ -1,9 +1,10 @@
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { ListController } from "@web/views/list/list_controller";
+import { ListRenderer } from "@web/views/list/list_renderer";
 import { listView } from "@web/views/list/list_view";
 import { SelectCreateDialog } from "@web/views/view_dialogs/select_create_dialog";
-import { onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
+import { onWillStart, onWillUpdateProps, useState, useSubEnv } from "@odoo/owl";
 
 /**
  * Contacts list with the assignment mode. The mode lives in the search model, as a facet whose
@@ -11,11 +12,10 @@ import { onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
  * list's column of marks shows as long as the facet is there.
  */
 export class ProfileAssignmentListController extends ListController {
-    static template = "crm_target_groups.ProfileAssignmentListView";
-
     setup() {
         super.setup();
-        this.assignment = useState({ carrying: 0 });
+        this.crmState = useState({ carrying: 0 });
+        useSubEnv({ crmAssignment: this });
         onWillStart(() => this.countCarrying(this.props));
         onWillUpdateProps((nextProps) => this.countCarrying(nextProps));
     }
@@ -27,7 +27,7 @@ export class ProfileAssignmentListController extends ListController {
 
     async countCarrying(props) {
         const id = props.context.crm_assign_profile_id;
-        this.assignment.carrying = id
+        this.crmState.carrying = id
             ? await this.orm.searchCount("res.partner", [...props.domain, ["category_id", "in", [id]]])
             : 0;
     }
@@ -82,8 +82,14 @@ export class ProfileAssignmentListController extends ListController {
     }
 }
 
+/** Shows the assignment banner above the rows, inside the list's own scrolling area. */
+export class ProfileAssignmentListRenderer extends ListRenderer {
+    static template = "crm_target_groups.ProfileAssignmentListRenderer";
+}
+
 registry.category("views").add("crm_profile_assignment_list", {
     ...listView,
     Controller: ProfileAssignmentListController,
+    Renderer: ProfileAssignmentListRenderer,
     buttonTemplate: "crm_target_groups.ProfileAssignmentListView.Buttons",
 });
