@@ -16,6 +16,14 @@ class TestUi(HttpCase, TargetGroupsCommon):
         self.start_tour('/odoo/action-crm_target_groups.res_partner_action',
                         'crm_target_groups_filter_by_parent', login='tg_user')
 
+    def test_tour_assign_wizard_and_undo(self):
+        crowd = self.env['res.partner'].create([{'name': f'Crowd {i}'} for i in range(6)])
+        self.start_tour('/odoo/action-crm_target_groups.res_partner_action',
+                        'crm_target_groups_assign_wizard', login='tg_user')
+        operation = self.env['crm.profile.operation'].search([('user_id', '=', self.user_plain.id)])
+        self.assertEqual((operation.state, operation.partner_total, operation.change_count), ('undone', 6, 6))
+        self.assertFalse(crowd.category_id)
+
     def test_tour_assignment_mode(self):
         """Start, click the red plus, keyboard, 'without profile', end: as a plain user."""
         crowd = self.env['res.partner'].create([{'name': f'Crowd {i}'} for i in range(6)])

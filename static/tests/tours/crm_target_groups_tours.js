@@ -144,3 +144,72 @@ registry.category("web_tour.tours").add("crm_target_groups_assignment_mode", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_target_groups_assign_wizard", {
+    steps: () => [
+        {
+            trigger: ".o_searchview_input",
+            run: "edit Crowd",
+        },
+        {
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            trigger: ".o_pager_value:contains('1-6')",
+        },
+        {
+            content: "Select the whole filtered list",
+            trigger: "thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            trigger: ".o_cp_action_menus i.fa-cog",
+            run: "click",
+        },
+        {
+            trigger: ".o-dropdown-item:contains('Assign Profiles')",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=profile_ids] input",
+            run: "edit Culture",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains('Culture')",
+            run: "click",
+        },
+        {
+            content: "The preview says what will change before anything is written",
+            trigger: ".modal .o_field_widget[name=preview]:contains('6 contacts get Culture')",
+        },
+        {
+            trigger: ".modal button[name=action_apply]",
+            run: "click",
+        },
+        {
+            trigger: ".o_notification:contains('6 changes on 6 contacts')",
+        },
+        {
+            content: "Open the assignments to undo it",
+            trigger: ".o_main_navbar [data-menu-xmlid='crm_target_groups.crm_profile_operation_menu']",
+            run: "click",
+        },
+        {
+            trigger: ".o_data_row:first td[name=name]:contains('Culture')",
+            run: "click",
+        },
+        {
+            trigger: "button[name=action_undo]",
+            run: "click",
+        },
+        {
+            trigger: ".modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            content: "Undone",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Undone')",
+        },
+    ],
+});
