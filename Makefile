@@ -1,11 +1,14 @@
 # The two commands of README.md, plus helpers. All the work is in scripts/harness.sh.
-.PHONY: run test pot shell
+.PHONY: run test bench pot shell
 
 run:
 	scripts/harness.sh run
 
 test:
 	scripts/harness.sh test
+
+bench:
+	scripts/harness.sh bench
 
 pot:
 	scripts/harness.sh pot

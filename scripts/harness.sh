@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Dev/test harness for crm_target_groups: finds Odoo, prepares the virtualenv, a private
 # PostgreSQL cluster under .cache/ and a throw-away addons path, then runs or tests the module.
-# Usage: scripts/harness.sh run|test|shell|pot
+# Usage: scripts/harness.sh run|test|bench|pot|shell
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -174,6 +174,14 @@ cmd_test() {
     exit "$rc"
 }
 
+cmd_bench() {
+    local db=${DB:-crm_target_groups_bench}
+    dropdb_if_exists "$db"
+    echo "Installing $MODULE into a fresh database $db (no demo data) ..."
+    odoo_bin -d "$db" -i "$MODULE" --stop-after-init --log-level=warn
+    PYTHONPATH="$ODOO_PATH" "$PY" "$ROOT/scripts/bench.py" "$CACHE/odoo.conf" "$db"
+}
+
 cmd_pot() {
     local db=${DB:-crm_target_groups_i18n}
     dropdb_if_exists "$db"
@@ -187,7 +195,8 @@ case "${1:-}" in
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
     pot) cmd_pot ;;
+    bench) cmd_bench ;;
     shell) shift; PYTHONPATH="$ODOO_PATH" "$PY" "$ODOO_PATH/odoo-bin" shell -c "$CACHE/odoo.conf" \
         -d "${DB:-crm_target_groups}" --no-http "$@" ;;
-    *) die "usage: $0 run|test|pot|shell" ;;
+    *) die "usage: $0 run|test|bench|pot|shell" ;;
 esac

@@ -1,0 +1,202 @@
+"""make bench: speed of the tagging paths on N generated contacts, each figure the median of
+several runs, as a ratio against a floor measured in the same run.
+
+Usage (through the harness): N=100000 RUNS=3 scripts/harness.sh bench
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.fields import Command
+from odoo.modules.registry import Registry
+from odoo.tools import SQL, config
+
+N = int(os.environ.get('N', 100000))
+RUNS = int(os.environ.get('RUNS', 3))
+CLICKS = int(os.environ.get('CLICKS', 30))
+DB = sys.argv[2]
+config.parse_config(['-c', sys.argv[1], '-d', DB])
+
+
+def median_time(env, fn, runs=RUNS):
+    """Median wall time of fn(), each run rolled back so that every run starts alike."""
+    times = []
+    for _ in range(runs):
+        env.cr.execute("SAVEPOINT bench")
+        env.invalidate_all()
+        start = time.perf_counter()
+        fn()
+        env.flush_all()
+        times.append(time.perf_counter() - start)
+        env.cr.execute("ROLLBACK TO SAVEPOINT bench")
+        env.invalidate_all()
+    return statistics.median(times)
+
+
+def build(env):
+    """N contacts by SQL (as an import would leave them) and a profile tree 6 levels deep."""
+    env.cr.execute(SQL("""
+        INSERT INTO res_partner (name, complete_name, active, type, is_company, lang, create_date, write_date)
+        SELECT 'Bench ' || g, 'Bench ' || g, true, 'contact', false, 'en_US', now(), now()
+          FROM generate_series(1, %s) g
+    """, N))
+    category = env['crm.profile.category'].create({'name': 'Bench'})
+    parent = root = env['res.partner.category'].create({'name': 'Bench root', 'profile_category_id': category.id})
+    levels = [root]
+    for level in range(5):
+        parent = env['res.partner.category'].create([{'name': f'Level {level} {i}', 'parent_id': parent.id}
+                                                    for i in range(3)])[0]
+        levels.append(parent)
+    # every tenth contact carries the deepest profile, every seventh one of the middle
+    env.cr.execute(SQL("""
+        INSERT INTO res_partner_res_partner_category_rel (category_id, partner_id)
+        SELECT CASE WHEN id %% 10 = 0 THEN %s ELSE %s END, id FROM res_partner
+         WHERE name LIKE 'Bench %%' AND (id %% 10 = 0 OR id %% 7 = 0)
+    """, levels[-1].id, levels[2].id))
+    target = env['res.partner.category'].create({'name': 'Bench target', 'profile_category_id': category.id})
+    env.cr.commit()
+    return root, target
+
+
+def bench_wizard_and_undo(env, target):
+    Partner = env['res.partner']
+    partners = Partner.search([('name', '=like', 'Bench %')])
+    domain = repr([('name', '=like', 'Bench %')])
+    rel = SQL("res_partner_res_partner_category_rel")
+
+    def sql_add():
+        env.cr.execute(SQL("""INSERT INTO %s (category_id, partner_id)
+                              SELECT %s, id FROM res_partner WHERE name LIKE 'Bench %%'
+                              ON CONFLICT DO NOTHING""", rel, target.id))
+
+    def wizard():
+        env['crm.profile.operation'].create({
+            'name': 'bench', 'mode': 'add', 'profile_ids': target.ids, 'domain': domain,
+            'partner_total': len(partners)})._run_now()
+
+    def stock():
+        partners.write({'category_id': [Command.link(target.id)]})
+
+    rows = [('wizard: tag N contacts', median_time(env, wizard), median_time(env, sql_add),
+             median_time(env, stock, runs=1))]
+
+    # undo, from a state where the operation is done
+    env.cr.execute("SAVEPOINT undo_base")
+    wizard_op = env['crm.profile.operation'].create({
+        'name': 'bench', 'mode': 'add', 'profile_ids': target.ids, 'domain': domain, 'partner_total': len(partners)})
+    wizard_op._run_now()
+    env.flush_all()
+
+    def undo():
+        wizard_op.action_undo()
+
+    def sql_remove():
+        env.cr.execute(SQL("DELETE FROM %s WHERE category_id = %s", rel, target.id))
+
+    def stock_remove():
+        partners.write({'category_id': [Command.unlink(target.id)]})
+
+    rows.append(('undo of that operation', median_time(env, undo), median_time(env, sql_remove),
+                 median_time(env, stock_remove, runs=1)))
+    env.cr.execute("ROLLBACK TO SAVEPOINT undo_base")
+    env.invalidate_all()
+    return rows
+
+
+def bench_count(env, root):
+    Partner = env['res.partner']
+
+    def orm():
+        Partner.search_count([('category_id', 'child_of', root.id)])
+
+    def sql():
+        env.cr.execute(SQL("""
+            SELECT count(DISTINCT r.partner_id) FROM res_partner_res_partner_category_rel r
+              JOIN res_partner_category t ON t.id = r.category_id
+              JOIN res_partner p ON p.id = r.partner_id AND p.active
+             WHERE t.parent_path LIKE %s""", f'{root.parent_path}%'))
+    return [('count contacts of a profile with 5 levels below', median_time(env, orm, RUNS * 3),
+             median_time(env, sql, RUNS * 3), None)]
+
+
+def bench_click(target_id):
+    """One click over HTTP against a running server: web_save of the assignment mark."""
+    port = int(os.environ.get('BENCH_PORT', 8099))
+    server = subprocess.Popen(
+        [sys.executable, '-m', 'odoo', '-c', sys.argv[1], '-d', DB, f'--http-port={port}',
+         '--http-interface=127.0.0.1', '--workers=0', '--max-cron-threads=0', '--log-level=warn'],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f'http://127.0.0.1:{port}'
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        for _ in range(120):
+            try:
+                opener.open(base + '/web/login', timeout=2)
+                break
+            except OSError:
+                time.sleep(1)
+
+        def rpc(path, params):
+            body = json.dumps({'jsonrpc': '2.0', 'method': 'call', 'params': params}).encode()
+            request = urllib.request.Request(base + path, body, {'Content-Type': 'application/json'})
+            start = time.perf_counter()
+            reply = json.loads(opener.open(request, timeout=30).read())
+            elapsed = time.perf_counter() - start
+            if 'error' in reply:
+                raise RuntimeError(reply['error'])
+            return elapsed, reply['result']
+
+        rpc('/web/session/authenticate', {'db': DB, 'login': 'admin', 'password': 'admin'})
+        _elapsed, ids = rpc('/web/dataset/call_kw/res.partner/search', {
+            'model': 'res.partner', 'method': 'search', 'args': [[('name', '=like', 'Bench %')]],
+            'kwargs': {'limit': CLICKS}})
+        context = {'crm_assign_profile_id': target_id}
+        clicks, floors = [], []
+        for partner_id in ids:
+            for value in (True, False):
+                clicks.append(rpc('/web/dataset/call_kw/res.partner/web_save', {
+                    'model': 'res.partner', 'method': 'web_save',
+                    'args': [[partner_id], {'crm_profile_assigned': value}],
+                    'kwargs': {'specification': {'crm_profile_assigned': {}, 'category_id': {}},
+                               'context': context}})[0])
+            floors.append(rpc('/web/dataset/call_kw/res.partner/web_read', {
+                'model': 'res.partner', 'method': 'web_read', 'args': [[partner_id]],
+                'kwargs': {'specification': {'crm_profile_assigned': {}, 'category_id': {}},
+                           'context': context}})[0])
+        return [('one click in assignment mode (HTTP round trip)', statistics.median(clicks),
+                 statistics.median(floors), None)]
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main():
+    registry = Registry(DB)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        admin = env.ref('base.user_admin')
+        admin.password = 'admin'
+        root, target = build(env)
+        env = env(user=admin)  # a manager, through the rights like a user
+        rows = bench_wizard_and_undo(env, target)
+        rows += bench_count(env, root)
+        cr.rollback()
+    rows += bench_click(target.id)
+
+    print(f"\nN = {N} contacts, median of {RUNS} runs (stock path: 1 run)\n")
+    print(f"| {'what':<50} | {'ours':>9} | {'floor':>9} | {'ratio':>6} | {'stock path':>10} | {'stock/floor':>11} |")
+    print(f"|{'-' * 52}|{'-' * 11}|{'-' * 11}|{'-' * 8}|{'-' * 12}|{'-' * 13}|")
+    for what, ours, floor, stock in rows:
+        stock_cells = f"{stock * 1000:>8.0f}ms | {stock / floor:>10.1f}x" if stock else f"{'':>10} | {'':>11}"
+        print(f"| {what:<50} | {ours * 1000:>7.1f}ms | {floor * 1000:>7.1f}ms | {ours / floor:>5.2f}x | {stock_cells} |")
+    print("\nFloors: raw SQL on the relation table (wizard, undo, count); a web_read of the same row (click).")
+
+
+if __name__ == '__main__':
+    main()
