@@ -23,19 +23,22 @@ class CrmProfileHistory(models.Model):
     """
     _name = 'crm.profile.history'
     _description = 'Profile History'
-    _order = 'date desc, id desc'
+    _order = 'id desc'  # ids grow with the date: no index on date needed
     _log_access = False
 
-    partner_id = fields.Many2one('res.partner', string='Contact', required=True, index=True, ondelete='cascade')
+    partner_id = fields.Many2one('res.partner', string='Contact', required=True, ondelete='cascade')
     profile_id = fields.Many2one('res.partner.category', string='Profile', required=True, index=True,
                                  ondelete='cascade')
     profile_category_id = fields.Many2one(related='profile_id.profile_category_id')
     change = fields.Selection([('add', 'Added'), ('remove', 'Removed')], required=True)
-    date = fields.Datetime(required=True, index=True, default=fields.Datetime.now)
-    user_id = fields.Many2one('res.users', string='By', required=True, index='btree_not_null')
+    date = fields.Datetime(required=True, default=fields.Datetime.now)
+    user_id = fields.Many2one('res.users', string='By', required=True)
     source = fields.Selection(SOURCES, string='Through', required=True, default='other')
     operation_id = fields.Many2one('crm.profile.operation', string='Assignment', index='btree_not_null',
                                    ondelete='set null')
+
+    # a contact's tab, and undo's "changed again since?" look-up; ids grow with the date
+    _partner_profile_idx = models.Index('(partner_id, profile_id, id)')
 
     @api.model
     def _log_changes(self, before, after):
