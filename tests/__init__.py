@@ -7,3 +7,4 @@ from . import test_lifecycle
 from . import test_i18n
 from . import test_history
 from . import test_assign
+from . import test_click
