@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_utils";
 
 const exactItem = (name) => `.o-autocomplete--dropdown-item:not(:contains('/')):contains('${name}')`;
 
@@ -26,10 +27,7 @@ registry.category("web_tour.tours").add("crm_target_groups_profile_create", {
             content: "The category comes from the parent",
             trigger: ".o_field_widget[name=profile_category_id]:contains('Test Interests')",
         },
-        {
-            trigger: ".o_form_button_save",
-            run: "click",
-        },
+        ...stepUtils.saveForm(),
         {
             content: "Saved with its full path",
             trigger: ".o_breadcrumb:contains('Outdoor / Handball')",
