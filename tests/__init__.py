@@ -8,3 +8,4 @@ from . import test_i18n
 from . import test_history
 from . import test_assign
 from . import test_click
+from . import test_api

@@ -1,0 +1,34 @@
+import json
+from datetime import datetime, timedelta
+
+from odoo.tests import HttpCase, tagged
+
+from .common import TargetGroupsCommon
+
+
+@tagged('post_install', '-at_install')
+class TestApi(HttpCase, TargetGroupsCommon):
+    """Profiles written through Odoo's JSON-2 API follow the same rules and land in the history."""
+
+    def _call(self, key, model, method, payload):
+        return self.url_open(f'/json/2/{model}/{method}', data=json.dumps(payload), headers={
+            'Authorization': f'Bearer {key}', 'Content-Type': 'application/json'})
+
+    def test_json2_write_is_logged_as_api_and_keeps_rules(self):
+        key = self.env['res.users.apikeys'].with_user(self.user_plain)._generate(
+            'rpc', 'call centre', datetime.now() + timedelta(days=1))
+        response = self._call(key, 'res.partner', 'write', {
+            'ids': self.partner_dora.ids, 'vals': {'category_id': [[6, 0, self.tag_married.ids]]}})
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(self.partner_dora.category_id, self.tag_married | self.tag_council,
+                         "the restricted profile the key's user cannot see survives")
+        history = self.env['crm.profile.history'].search([('partner_id', '=', self.partner_dora.id),
+                                                          ('user_id', '=', self.user_plain.id)])
+        self.assertEqual(set(history.mapped('source')), {'api'})
+        self.assertEqual(sorted(history.mapped('change')), ['add', 'remove'])
+
+    def test_wrong_key_refused(self):
+        response = self._call('not-a-key', 'res.partner', 'write', {
+            'ids': self.partner_dora.ids, 'vals': {'category_id': [[5, 0, 0]]}})
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(self.partner_dora.category_id, self.tag_football | self.tag_council)
