@@ -9,10 +9,11 @@ from odoo.tools import SQL
 class ResPartner(models.Model):
     """Contacts keep their profiles in the stock `category_id`; this adds the profile rules.
 
-    Every change of `category_id`, whatever the path (form, import, RPC), goes through
-    `write`/`create`, where two rules are enforced after the fact, set-based:
-    exclusive categories keep only the newly assigned profile, and profiles the user may not
-    see can neither be assigned nor lost by that user.
+    Every change of `category_id`, whatever the path (form, click, import, RPC), goes through
+    `write`/`create`, where two rules are enforced after the fact, set-based: exclusive
+    categories keep only the newly assigned profile, and profiles the user may not see can
+    neither be assigned nor lost by that user. The net change then goes to the profile history.
+    (The assignment wizard writes by SQL and applies the same rules itself.)
     """
     _inherit = 'res.partner'
 
