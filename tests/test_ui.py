@@ -29,7 +29,7 @@ class TestUi(HttpCase, TargetGroupsCommon):
         crowd = self.env['res.partner'].create([{'name': f'Crowd {i}'} for i in range(6)])
         self.start_tour('/odoo/action-crm_target_groups.res_partner_action',
                         'crm_target_groups_assignment_mode', login='tg_user')
-        self.assertEqual(crowd.filtered(lambda p: self.tag_culture in p.category_id), crowd[:2])
+        self.assertEqual(crowd.filtered(lambda p: self.tag_culture in p.category_id), crowd[:3])
         history = self.env['crm.profile.history'].search([('partner_id', 'in', crowd.ids)])
         self.assertEqual(set(history.mapped('source')), {'click'})
         self.assertEqual(history.user_id, self.user_plain)

@@ -121,12 +121,25 @@ registry.category("web_tour.tours").add("crm_target_groups_assignment_mode", {
             trigger: ".o_data_row:contains('Crowd 1') .o_crm_profile_assigned",
         },
         {
+            content: "Arrow down moves to the next row's mark ...",
+            trigger: ".o_data_row:contains('Crowd 1') .o_crm_profile_toggle:focus",
+            run: "press ArrowDown",
+        },
+        {
+            content: "... where Enter assigns again",
+            trigger: ".o_data_row:contains('Crowd 2') .o_crm_profile_missing:focus",
+            run: "press Enter",
+        },
+        {
+            trigger: ".o_crm_assignment_counter:contains('3 of 6')",
+        },
+        {
             content: "Show who still lacks it",
             trigger: ".o_crm_without_profile",
             run: "click",
         },
         {
-            trigger: ".o_pager_value:contains('1-4')",
+            trigger: ".o_pager_value:contains('1-3')",
         },
         {
             content: "End the assignment",

@@ -20,12 +20,19 @@ export class ProfileToggleField extends Component {
     }
 
     onKeydown(ev) {
-        // Enter or space toggles, without opening the row as the list would
+        // Enter or space toggles, without opening the row as the list would; arrows move the
+        // focus to the mark of the row above or below.
+        const row = ev.target.closest("tr");
+        const next = { ArrowDown: row?.nextElementSibling, ArrowUp: row?.previousElementSibling }[ev.key];
         if (ev.key === "Enter" || ev.key === " ") {
-            ev.preventDefault();
-            ev.stopPropagation();
             this.toggle();
+        } else if (next !== undefined) {
+            next?.querySelector(".o_crm_profile_toggle")?.focus();
+        } else {
+            return;
         }
+        ev.preventDefault();
+        ev.stopPropagation();
     }
 
     async toggle() {
