@@ -135,7 +135,8 @@ class CrmProfileOperation(models.Model):
         """Set-based: one statement per profile writes the relation and its history rows."""
         self.env.flush_all()
         now, uid = fields.Datetime.now(), self.env.uid
-        for profile in self.profile_ids.sudo():
+        for profile in self.profile_ids.sudo().with_context(active_test=False):
+            # archived siblings too, as the contact form's write path does
             siblings = (profile.profile_category_id.profile_ids - profile).ids \
                 if profile.exclusive or self.mode == 'replace' else []
             if self.mode == 'remove':

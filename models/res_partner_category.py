@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 
 
 class ResPartnerCategory(models.Model):
@@ -29,12 +30,27 @@ class ResPartnerCategory(models.Model):
                 tag.profile_category_id = tag.parent_id.profile_category_id
 
     def _compute_partner_count(self):
+        """One query for the whole list: contacts and sub-profiles as the user may see them."""
         tags = self.filtered('id')
         Partner = self.env['res.partner'].with_context(active_test=True)
         direct = dict(Partner._read_group([('category_id', 'in', tags.ids)], ['category_id'], ['__count']))
+        total = {}
+        if tags:
+            self.env['res.partner'].flush_model(['category_id'])
+            self.flush_model(['parent_path'])
+            self.env.cr.execute(SQL("""
+                SELECT tag.id, count(DISTINCT rel.partner_id)
+                  FROM res_partner_category tag
+                  JOIN res_partner_category sub ON sub.parent_path LIKE tag.parent_path || '%%'
+                  JOIN res_partner_res_partner_category_rel rel ON rel.category_id = sub.id
+                 WHERE tag.id IN %s AND sub.id IN %s AND rel.partner_id IN %s
+              GROUP BY tag.id
+            """, tuple(tags.ids), self.with_context(active_test=True)._search([]).subselect(),
+                Partner._search([]).subselect()))
+            total = dict(self.env.cr.fetchall())
         for tag in self:
             tag.partner_count = direct.get(tag, 0)
-            tag.partner_count_total = tag.id and Partner.search_count([('category_id', 'child_of', tag.id)])
+            tag.partner_count_total = total.get(tag.id, 0)
 
     @api.constrains('profile_category_id', 'parent_id')
     def _check_profile_category_exclusive(self):

@@ -58,6 +58,12 @@ class TestAssign(TargetGroupsCommon):
         self.assertEqual(self.crowd[3].category_id, self.tag_tennis)
 
     @users('tg_user')
+    def test_add_replaces_archived_sibling_too(self):
+        self.tag_single.sudo().active = False
+        self._wizard(self.crowd[:2], self.tag_married).save().action_apply()
+        self.assertEqual(self.crowd[:2].with_context(active_test=False).category_id, self.tag_married)
+
+    @users('tg_user')
     def test_two_profiles_of_exclusive_category_refused(self):
         with self.assertRaisesRegex(UserError, "at most one profile per exclusive category"):
             self._wizard(self.crowd, self.tag_single | self.tag_married).save().action_apply()

@@ -75,6 +75,15 @@ class TestProfileTree(TargetGroupsCommon):
         """Counts are what the user may see: the restricted tag itself is not readable."""
         tag = self.tag_football.with_user(self.env.user)
         self.assertEqual(tag.partner_count, 2)
+        self.assertEqual(self.tag_sport.with_user(self.env.user).partner_count_total, 3)
+        self.tag_tennis.sudo().active = False
+        self.env.invalidate_all()
+        self.assertEqual(self.tag_sport.with_user(self.env.user).partner_count_total, 3,
+                         "Bernd still counts through Outdoor itself")
+        self.partner_bernd.sudo().category_id -= self.tag_sport
+        self.env.invalidate_all()
+        self.assertEqual(self.tag_sport.with_user(self.env.user).partner_count_total, 2,
+                         "an archived sub-profile's contacts are not counted, as in a child_of filter")
 
     def test_rename_shows_on_every_contact(self):
         self.tag_football.with_user(self.user_manager).name = 'Fußball'
