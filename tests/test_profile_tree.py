@@ -105,3 +105,12 @@ class TestProfileTree(TargetGroupsCommon):
             form.parent_id = self.tag_sport
             self.assertEqual(form.profile_category_id, self.cat_interests)
         self.assertEqual(form.record.display_name, 'Outdoor / Handball')
+
+    def test_tag_from_before_install_stays_editable(self):
+        """Tags without category (created before the module) can still be saved, merged, deleted."""
+        old_tag = self.env['res.partner.category'].create({'name': 'Legacy tag'})
+        with Form(old_tag.with_user(self.user_manager),
+                  view='crm_target_groups.res_partner_category_view_form') as form:
+            form.color = 3
+        self.assertEqual(old_tag.color, 3)
+        self.assertFalse(old_tag.profile_category_id)
