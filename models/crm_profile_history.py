@@ -1,3 +1,6 @@
+import threading
+from urllib.parse import urlsplit
+
 from odoo import api, fields, models
 from odoo.http import request
 from odoo.tools import SQL
@@ -65,6 +68,6 @@ class CrmProfileHistory(models.Model):
             return context['crm_profile_source']
         if context.get('import_file'):
             return 'import'
-        if request and request.httprequest.path.startswith(('/json/2/', '/xmlrpc', '/jsonrpc')):
-            return 'api'
-        return 'other'
+        # XML-RPC and JSON-RPC calls run with the request put aside; the thread keeps its URL
+        path = request.httprequest.path if request else urlsplit(getattr(threading.current_thread(), 'url', '')).path
+        return 'api' if path.startswith(('/json/2/', '/xmlrpc', '/jsonrpc')) else 'other'

@@ -27,6 +27,17 @@ class TestApi(HttpCase, TargetGroupsCommon):
         self.assertEqual(set(history.mapped('source')), {'api'})
         self.assertEqual(sorted(history.mapped('change')), ['add', 'remove'])
 
+    def test_xmlrpc_write_is_logged_as_api(self):
+        # Odoo 19 still serves XML-RPC but warns it goes away in Odoo 20
+        with self.assertLogs('odoo.addons.rpc.controllers.xmlrpc', 'WARNING'):
+            self.xmlrpc_object.execute_kw(
+                self.env.cr.dbname, self.user_plain.id, 'tg_userx', 'res.partner', 'write',
+                [self.partner_anna.ids, {'category_id': [[4, self.tag_tennis.id]]}])
+        history = self.env['crm.profile.history'].search([('partner_id', '=', self.partner_anna.id),
+                                                          ('user_id', '=', self.user_plain.id)])
+        self.assertEqual(history.mapped('source'), ['api'])
+        self.assertEqual(history.profile_id, self.tag_tennis)
+
     def test_wrong_key_refused(self):
         response = self._call('not-a-key', 'res.partner', 'write', {
             'ids': self.partner_dora.ids, 'vals': {'category_id': [[5, 0, 0]]}})
