@@ -17,6 +17,8 @@
         'views/res_partner_views.xml',
         'views/crm_profile_history_views.xml',
         'views/crm_profile_operation_views.xml',
+        'views/crm_target_group_views.xml',
+        'views/mailing_mailing_views.xml',
         'wizards/crm_profile_merge_views.xml',
         'wizards/crm_profile_delete_views.xml',
         'wizards/crm_profile_assign_views.xml',

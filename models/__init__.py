@@ -3,3 +3,5 @@ from . import crm_profile_history
 from . import crm_profile_operation
 from . import res_partner_category
 from . import res_partner
+from . import crm_target_group
+from . import mailing_mailing

@@ -23,6 +23,13 @@ class ResPartner(models.Model):
         compute='_compute_profile_ids', search='_search_profile_ids',
         help="Searching by a profile finds the contacts of its sub-profiles too.")
 
+    crm_target_group_ids = fields.Many2many(
+        'crm.target.group', string='Target Groups', compute='_compute_crm_target_group_ids',
+        search='_search_crm_target_group_ids',
+        help="The target groups this contact is a member of, as their rules say now.")
+    crm_target_group_frozen_ids = fields.Many2many(
+        'crm.target.group', 'crm_target_group_member_rel', 'partner_id', 'group_id',
+        string='Frozen Target Groups', readonly=True, copy=False)
     crm_profile_assigned = fields.Boolean(
         'Has the profile', compute='_compute_crm_profile_assigned', inverse='_inverse_crm_profile_assigned',
         help="In assignment mode: whether the contact carries the profile being assigned.")
@@ -58,6 +65,22 @@ class ResPartner(models.Model):
         if operator == 'not in':
             return ~Domain('category_id', 'child_of', list(value))
         return Domain('category_id', operator, value)
+
+    def _compute_crm_target_group_ids(self):
+        groups = self.env['crm.target.group'].search([])
+        members = {group: self.filtered_domain(group._member_domain()) for group in groups}
+        for partner in self:
+            partner.crm_target_group_ids = groups.filtered(lambda group: partner in members[group])
+
+    def _search_crm_target_group_ids(self, operator, value):
+        """Membership by the groups' own rules; a group may use another one in its conditions."""
+        if operator not in ('in', 'not in'):
+            return NotImplemented
+        groups = self.env['crm.target.group'].browse(value)
+        if set(self.env.context.get('crm_target_group_stack', ())) & set(groups.ids):
+            raise UserError(self.env._("A target group cannot include itself through its conditions."))
+        domain = Domain.OR(group._member_domain() for group in groups)
+        return domain if operator == 'in' else ~domain
 
     @api.onchange('category_id')
     def _onchange_category_id_exclusive(self):

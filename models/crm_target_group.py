@@ -1,0 +1,250 @@
+from ast import literal_eval
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command, Domain
+from odoo.tools import SQL
+
+
+class CrmTargetGroup(models.Model):
+    """A saved selection of contacts: profiles to include (any/all) and exclude, plus any filter.
+
+    A parent profile always stands for its whole branch. Members are computed when used
+    (dynamic) or stored with a date (frozen). Inclusion goes through the profiles the current
+    user may see, so nobody reaches contacts through a restricted profile outside their
+    groups; exclusion always applies in full, so a hidden profile never lets contacts in.
+    """
+    _name = 'crm.target.group'
+    _description = 'Target Group'
+    _order = 'name, id'
+
+    name = fields.Char(required=True, translate=False)
+    description = fields.Text()
+    active = fields.Boolean(default=True)
+    user_id = fields.Many2one('res.users', string='Owner', required=True, copy=False,
+                              default=lambda self: self.env.user, domain="[('share', '=', False)]")
+    shared = fields.Boolean('Shared', help="Other users may see and use this target group; only its owner "
+                                           "and managers change it.")
+    include_profile_ids = fields.Many2many(
+        'res.partner.category', 'crm_target_group_include_rel', 'group_id', 'profile_id',
+        string='Include Profiles', help="A profile stands for itself and all its sub-profiles.")
+    include_mode = fields.Selection(
+        [('any', 'Any of them'), ('all', 'All of them')], string='Contacts must have', required=True,
+        default='any')
+    exclude_profile_ids = fields.Many2many(
+        'res.partner.category', 'crm_target_group_exclude_rel', 'group_id', 'profile_id',
+        string='Exclude Profiles', help="Contacts with one of these profiles (or sub-profiles) are left out.")
+    filter_domain = fields.Char('Further Conditions', default='[]',
+                                help="Any condition on the contacts' fields, combined with the profiles.")
+    require_email = fields.Boolean('Has an email address')
+    require_address = fields.Boolean('Has a postal address', help="Street, postcode and city are filled in.")
+    exclude_blacklisted = fields.Boolean('Not blacklisted', default=True,
+                                         help="Leave out contacts whose email address is on the blacklist.")
+    state = fields.Selection([('dynamic', 'Dynamic'), ('frozen', 'Frozen')], required=True, default='dynamic',
+                             help="Dynamic: members are computed each time the group is used. "
+                                  "Frozen: the members stored at the date of freezing, until refreshed.")
+    member_ids = fields.Many2many('res.partner', 'crm_target_group_member_rel', 'group_id', 'partner_id',
+                                  string='Frozen Members', readonly=True)
+    frozen_date = fields.Datetime('Frozen on', readonly=True, copy=False)
+    joined_ids = fields.Many2many('res.partner', 'crm_target_group_joined_rel', 'group_id', 'partner_id',
+                                  string='Came at the last refresh', readonly=True, copy=False)
+    left_ids = fields.Many2many('res.partner', 'crm_target_group_left_rel', 'group_id', 'partner_id',
+                                string='Went at the last refresh', readonly=True, copy=False)
+    member_count = fields.Integer('Members', compute='_compute_member_count')
+    joined_count = fields.Integer(compute='_compute_member_count')
+    left_count = fields.Integer(compute='_compute_member_count')
+    mailing_ids = fields.One2many('mailing.mailing', 'crm_target_group_id', string='Mailings')
+    mailing_count = fields.Integer(compute='_compute_mailing_count')
+
+    @api.depends_context('uid')
+    @api.depends('state', 'include_profile_ids', 'include_mode', 'exclude_profile_ids', 'filter_domain',
+                 'require_email', 'require_address', 'exclude_blacklisted', 'member_ids', 'joined_ids', 'left_ids')
+    def _compute_member_count(self):
+        Partner = self.env['res.partner']
+        for group in self:
+            group.member_count = Partner.search_count(group._member_domain()) if group.id else 0
+            group.joined_count = len(group.joined_ids)
+            group.left_count = len(group.left_ids)
+
+    def _compute_mailing_count(self):
+        counts = dict(self.env['mailing.mailing']._read_group(
+            [('crm_target_group_id', 'in', self.ids)], ['crm_target_group_id'], ['__count']))
+        for group in self:
+            group.mailing_count = counts.get(group, 0)
+
+    @api.constrains('filter_domain')
+    def _check_filter_domain(self):
+        for group in self:
+            group._rule_filter_domain()
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        groups = super().create(vals_list)
+        groups._check_profiles_usable({group: self.env['res.partner.category'].sudo() for group in groups})
+        return groups
+
+    def write(self, vals):
+        """Saving never drops profiles the user cannot see, nor adds them."""
+        fnames = [fname for fname in ('include_profile_ids', 'exclude_profile_ids') if fname in vals]
+        if not fnames or self.env.su:
+            return super().write(vals)
+        before = {group: group._stored_profiles(*fnames) for group in self}
+        # read afresh as this user, Odoo's write leaves alone what the user cannot see
+        self.invalidate_recordset(fnames)
+        result = super().write(vals)
+        self.invalidate_recordset(fnames)
+        self._check_profiles_usable(before)
+        return result
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        return [dict(vals, name=self.env._("%(name)s (copy)", name=group.name))
+                for group, vals in zip(self, vals_list)]
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_open_members(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.res_partner_action')
+        action['domain'] = [('crm_target_group_ids', 'in', self.ids)]
+        action['display_name'] = self.name
+        action['context'] = {'create': False}
+        return action
+
+    def action_open_joined(self):
+        return self._action_open_partners(self.joined_ids, self.env._("%(name)s: came at the last refresh",
+                                                                      name=self.name))
+
+    def action_open_left(self):
+        return self._action_open_partners(self.left_ids, self.env._("%(name)s: went at the last refresh",
+                                                                    name=self.name))
+
+    def action_freeze(self):
+        """Stores the current members with the date; also used to refresh a frozen group."""
+        for group in self:
+            new = self.env['res.partner'].search(group._rule_domain())
+            old = group.member_ids if group.state == 'frozen' else new
+            group.write({
+                'state': 'frozen',
+                'member_ids': [Command.set(new.ids)],
+                'joined_ids': [Command.set((new - old).ids)],
+                'left_ids': [Command.set((old - new).ids)],
+                'frozen_date': fields.Datetime.now(),
+            })
+        return True
+
+    def action_unfreeze(self):
+        self.write({'state': 'dynamic', 'member_ids': [Command.clear()], 'joined_ids': [Command.clear()],
+                    'left_ids': [Command.clear()], 'frozen_date': False})
+        return True
+
+    def action_open_mailings(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('mass_mailing.mailing_mailing_action_mail')
+        action['domain'] = [('crm_target_group_id', '=', self.id)]
+        action['context'] = {'default_crm_target_group_id': self.id}
+        return action
+
+    def action_create_mailing(self):
+        """A stock mass mailing on contacts whose recipients are this group's members at sending."""
+        self.ensure_one()
+        mailing = self.env['mailing.mailing'].create({
+            'subject': self.name,
+            'crm_target_group_id': self.id,
+        })
+        return {
+            'type': 'ir.actions.act_window',
+            'res_model': 'mailing.mailing',
+            'res_id': mailing.id,
+            'view_mode': 'form',
+            'views': [(False, 'form')],
+        }
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    def _member_domain(self):
+        """Contacts that are members, as the current user may see them."""
+        self.ensure_one()
+        if self.state == 'dynamic':
+            return self._rule_domain()
+        domain = Domain('crm_target_group_frozen_ids', 'in', self.ids)
+        included = self._stored_profiles('include_profile_ids')
+        if included != self._visible(included):
+            # stored by someone who sees more: only what this user could reach
+            domain &= self._include_domain()
+        return domain
+
+    def _rule_domain(self):
+        self.ensure_one()
+        domain = self._include_domain() & self._rule_filter_domain()
+        if excluded := self._stored_profiles('exclude_profile_ids'):
+            branches = excluded.with_context(active_test=False).search([('id', 'child_of', excluded.ids)])
+            domain &= Domain('category_id', 'not in', branches.ids)
+        if self.require_email:
+            domain &= Domain('email', '!=', False)
+        if self.require_address:
+            domain &= Domain('street', '!=', False) & Domain('zip', '!=', False) & Domain('city', '!=', False)
+        if self.exclude_blacklisted:
+            domain &= Domain('is_blacklisted', '=', False)
+        return domain
+
+    def _include_domain(self):
+        included = self._stored_profiles('include_profile_ids')
+        visible = self._visible(included)
+        if not included:
+            return Domain.TRUE
+        if self.include_mode == 'any':
+            return Domain('profile_ids', 'in', visible.ids) if visible else Domain.FALSE
+        if visible != included:
+            return Domain.FALSE
+        return Domain.AND(Domain('profile_ids', 'in', profile.ids) for profile in visible)
+
+    def _rule_filter_domain(self):
+        # resolved now, so that a group using another one in its conditions cannot loop
+        stack = self.env.context.get('crm_target_group_stack', ()) + (self.id,)
+        try:
+            domain = Domain(literal_eval(self.filter_domain or '[]')).optimize_full(
+                self.env['res.partner'].with_context(crm_target_group_stack=stack))
+        except (ValueError, SyntaxError, TypeError, KeyError) as error:
+            raise UserError(self.env._("The further conditions of %(group)s are not a valid filter: %(error)s",
+                                       group=self.name, error=error)) from error
+        return domain
+
+    def _check_profiles_usable(self, before):
+        """Profiles of restricted categories can only be put into a rule by those who see them."""
+        if self.env.su:
+            return
+        for group, old in before.items():
+            added = group._stored_profiles('include_profile_ids', 'exclude_profile_ids') - old
+            if added != self._visible(added):
+                raise AccessError(self.env._("You are not allowed to use profiles of a restricted category."))
+
+    def _stored_profiles(self, *fnames):
+        """All profiles of the rules, whatever the user may see: read from the tables, because
+        the cache holds what the last reader was allowed to see, for every user of the transaction."""
+        self.ensure_one()
+        self.flush_recordset(list(fnames))
+        ids = []
+        for field in map(self._fields.get, fnames):
+            self.env.cr.execute(SQL("SELECT %s FROM %s WHERE %s = %s", SQL.identifier(field.column2),
+                                    SQL.identifier(field.relation), SQL.identifier(field.column1), self.id))
+            ids += [row[0] for row in self.env.cr.fetchall()]
+        return self.env['res.partner.category'].sudo().browse(ids)
+
+    def _visible(self, profiles):
+        """The profiles the current user may see (the cache is shared between users)."""
+        return profiles.with_env(self.env)._filtered_access('read')
+
+    def _action_open_partners(self, partners, name):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.res_partner_action')
+        action.update(domain=[('id', 'in', partners.ids)], display_name=name, context={'create': False})
+        return action

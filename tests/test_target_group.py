@@ -1,0 +1,133 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import TargetGroupsCommon
+
+
+@tagged('post_install', '-at_install')
+class TestTargetGroup(TargetGroupsCommon):
+    """Rules of a target group: which contacts it holds, for whom, and what stays when saved."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ours = cls.partner_anna | cls.partner_bernd | cls.partner_clara | cls.partner_dora
+        cls.partner_anna.email = 'anna@example.com'
+
+    def _group(self, **values):
+        return self.env['crm.target.group'].create(dict({'name': 'Test group'}, **values))
+
+    def _members(self, group):
+        return self.env['res.partner'].with_env(group.env).search(group._member_domain())
+
+    def test_any_all_exclude_with_sub_profiles(self):
+        any_outdoor = self._group(include_profile_ids=[Command.set(self.tag_sport.ids)])
+        self.assertEqual(self._members(any_outdoor), self.partner_anna | self.partner_bernd | self.partner_dora,
+                         "a parent profile stands for its sub-profiles (Football, Tennis)")
+        all_of = self._group(include_profile_ids=[Command.set((self.tag_sport | self.tag_football).ids)],
+                             include_mode='all')
+        self.assertEqual(self._members(all_of), self.partner_anna | self.partner_dora)
+        excluded = self._group(include_profile_ids=[Command.set((self.tag_culture | self.tag_football).ids)],
+                               exclude_profile_ids=[Command.set(self.tag_sport.ids)])
+        self.assertEqual(self._members(excluded), self.partner_clara,
+                         "excluding a parent excludes the contacts of its sub-profiles")
+        self.assertEqual(excluded.member_count, 1)
+
+    def test_switches_and_further_conditions(self):
+        group = self._group(include_profile_ids=[Command.set(self.tag_sport.ids)], require_email=True)
+        self.assertEqual(self._members(group), self.partner_anna)
+        self.env['mail.blacklist'].create({'email': 'anna@example.com'})
+        group.invalidate_recordset()
+        self.assertFalse(self._members(group), "blacklisted contacts are left out")
+        group.exclude_blacklisted = False
+        self.assertEqual(self._members(group), self.partner_anna)
+
+        group = self._group(include_profile_ids=[Command.set(self.tag_sport.ids)],
+                            filter_domain="[('name', 'ilike', 'Tennis')]")
+        self.assertEqual(self._members(group), self.partner_bernd)
+        self.partner_bernd.write({'street': 'Hauptstr. 1', 'zip': '80331', 'city': 'München'})
+        group.write({'filter_domain': '[]', 'require_address': True})
+        self.assertEqual(self._members(group), self.partner_bernd)
+        with self.assertRaises(UserError):
+            group.filter_domain = "[('no_such_field', '=', 1)]"
+
+    def test_open_contacts_shows_exactly_the_members(self):
+        group = self._group(include_profile_ids=[Command.set(self.tag_sport.ids)],
+                            exclude_profile_ids=[Command.set(self.tag_tennis.ids)])
+        action = group.action_open_members()
+        self.assertEqual(self.env['res.partner'].search(action['domain']), self.partner_anna | self.partner_dora)
+
+    def test_freeze_refresh_shows_who_came_and_went(self):
+        group = self._group(include_profile_ids=[Command.set(self.tag_sport.ids)])
+        group.action_freeze()
+        self.assertEqual(group.state, 'frozen')
+        self.assertEqual(group.member_ids, self.partner_anna | self.partner_bernd | self.partner_dora)
+        self.assertTrue(group.frozen_date)
+
+        self.partner_clara.category_id = [Command.link(self.tag_tennis.id)]
+        self.partner_anna.category_id = [Command.clear()]
+        self.assertEqual(self._members(group), self.partner_anna | self.partner_bernd | self.partner_dora,
+                         "a frozen group keeps its members until refreshed")
+        group.action_freeze()
+        self.assertEqual(self._members(group), self.partner_bernd | self.partner_clara | self.partner_dora)
+        self.assertEqual((group.joined_ids, group.left_ids), (self.partner_clara, self.partner_anna))
+        self.assertEqual((group.joined_count, group.left_count), (1, 1))
+
+        group.action_unfreeze()
+        self.assertEqual((group.state, group.member_ids), ('dynamic', self.env['res.partner']))
+
+    def test_group_in_the_conditions_of_another(self):
+        invited = self._group(name='Invited', include_profile_ids=[Command.set(self.tag_tennis.ids)])
+        group = self._group(include_profile_ids=[Command.set(self.tag_sport.ids)],
+                            filter_domain=f"[('crm_target_group_ids', 'not in', [{invited.id}])]")
+        self.assertEqual(self._members(group), self.partner_anna | self.partner_dora)
+        with self.assertRaisesRegex(UserError, "itself"):
+            invited.filter_domain = f"[('crm_target_group_ids', 'in', [{group.id}])]"
+
+    def test_rights_own_shared_and_managers(self):
+        Group = self.env['crm.target.group']
+        private = Group.with_user(self.user_insider).create({'name': 'Private'})
+        shared = Group.with_user(self.user_insider).create({'name': 'Shared', 'shared': True})
+        self.assertEqual(Group.with_user(self.user_plain).search([('id', 'in', (private | shared).ids)]), shared)
+        with self.assertRaises(AccessError):
+            shared.with_user(self.user_plain).write({'name': 'Mine now'})
+        with self.assertRaises(AccessError):
+            private.with_user(self.user_plain).read(['name'])
+        private.with_user(self.user_manager).write({'name': 'Seen by the manager'})
+
+        copy = shared.with_user(self.user_plain).copy()
+        self.assertEqual((copy.name, copy.user_id), ('Shared (copy)', self.user_plain))
+
+    def test_restricted_profile_reaches_no_one_outside_its_groups(self):
+        group = self.env['crm.target.group'].with_user(self.user_insider).create({
+            'name': 'Council or culture', 'shared': True,
+            'include_profile_ids': [Command.set((self.tag_council | self.tag_culture).ids)]})
+        self.assertEqual(self._members(group), self.partner_clara | self.partner_dora)
+        as_outsider = group.with_user(self.user_plain)
+        group.invalidate_recordset()  # as the outsider's own request reads it
+        self.assertEqual(as_outsider.include_profile_ids, self.tag_culture, "the restricted profile is not shown")
+        self.assertEqual(self._members(as_outsider), self.partner_clara)
+        self.assertEqual(as_outsider.member_count, 1)
+
+        group.action_freeze()
+        self.assertEqual(self._members(as_outsider), self.partner_clara,
+                         "a frozen group stored by an insider does not reveal them either")
+        self.assertEqual(self._members(group), self.partner_clara | self.partner_dora)
+
+    def test_restricted_exclusion_applies_to_everyone(self):
+        group = self._group(include_profile_ids=[Command.set(self.tag_football.ids)],
+                            exclude_profile_ids=[Command.set(self.tag_council.ids)], user_id=self.user_plain.id)
+        self.assertEqual(self._members(group.with_user(self.user_plain)), self.partner_anna)
+
+    def test_outsider_saving_keeps_restricted_profiles(self):
+        group = self._group(include_profile_ids=[Command.set((self.tag_council | self.tag_culture).ids)],
+                            user_id=self.user_plain.id)
+        group.with_user(self.user_plain).write({
+            'include_profile_ids': [Command.set((self.tag_culture | self.tag_tennis).ids)]})
+        self.assertEqual(group.include_profile_ids, self.tag_council | self.tag_culture | self.tag_tennis)
+        with self.assertRaises(AccessError):
+            self.env['crm.target.group'].with_user(self.user_plain).create({
+                'name': 'Sneaky', 'exclude_profile_ids': [Command.set(self.tag_council.ids)]})
+        with self.assertRaises(AccessError):
+            group.with_user(self.user_plain).write({'exclude_profile_ids': [Command.link(self.tag_council.id)]})
