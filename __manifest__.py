@@ -22,11 +22,13 @@
         'wizards/crm_profile_merge_views.xml',
         'wizards/crm_profile_delete_views.xml',
         'wizards/crm_profile_assign_views.xml',
+        'wizards/crm_address_export_views.xml',
         'views/crm_target_groups_menus.xml',
     ],
     'demo': [
         'demo/res_partner_category_demo.xml',
         'demo/res_partner_demo.xml',
+        'demo/crm_target_group_demo.xml',
     ],
     'assets': {
         'web.assets_backend': [

@@ -151,6 +151,13 @@ class CrmTargetGroup(models.Model):
         action['context'] = {'default_crm_target_group_id': self.id}
         return action
 
+    def action_export_addresses(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.crm_address_export_action')
+        action['context'] = {'default_target_group_id': self.id,
+                             'default_partner_domain': repr([('crm_target_group_ids', 'in', self.ids)])}
+        return action
+
     def action_create_mailing(self):
         """A stock mass mailing on contacts whose recipients are this group's members at sending."""
         self.ensure_one()

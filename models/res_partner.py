@@ -5,6 +5,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
+# name particles that belong to the surname in a letter's salutation ("Frau von der Leyen")
+NAME_PARTICLES = {'von', 'vom', 'van', 'de', 'der', 'den', 'zu', 'zur', 'di', 'da', 'del', 'la', 'le', 'ten', 'ter'}
+
 
 class ResPartner(models.Model):
     """Contacts keep their profiles in the stock `category_id`; this adds the profile rules.
@@ -17,6 +20,13 @@ class ResPartner(models.Model):
     """
     _inherit = 'res.partner'
 
+    crm_salutation = fields.Selection([('ms', 'Ms'), ('mr', 'Mr')], string='Salutation',
+                                      help="Used in letters and address lists; empty for a neutral salutation.")
+    crm_academic_title = fields.Char('Academic Title', help="As written before the name, e.g. Dr. or Prof. Dr.")
+    crm_department = fields.Char('Department')
+    crm_letter_salutation = fields.Char(
+        'Letter Salutation', compute='_compute_crm_letter_salutation',
+        help="Opening of a letter in the contact's language, e.g. 'Sehr geehrte Frau Dr. Müller,'.")
     profile_history_ids = fields.One2many('crm.profile.history', 'partner_id', string='Profile History')
     profile_ids = fields.Many2many(
         'res.partner.category', string='Profiles (incl. sub-profiles)',
@@ -65,6 +75,12 @@ class ResPartner(models.Model):
         if operator == 'not in':
             return ~Domain('category_id', 'child_of', list(value))
         return Domain('category_id', operator, value)
+
+    @api.depends('name', 'is_company', 'lang', 'crm_salutation', 'crm_academic_title')
+    def _compute_crm_letter_salutation(self):
+        for partner in self:
+            partner.crm_letter_salutation = self._crm_letter_salutation(
+                partner.lang, partner.crm_salutation, partner.crm_academic_title, partner.name, partner.is_company)
 
     def _compute_crm_target_group_ids(self):
         groups = self.env['crm.target.group'].search([])
@@ -116,6 +132,41 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
+
+    @api.model
+    def _crm_selection_domain(self):
+        """The contacts a list action runs on: the selected ones, or the whole filter when the
+        list's 'select all' went beyond the ids the client sends."""
+        context = self.env.context
+        ids = context.get('active_ids') or []
+        limit = int(self.env['ir.config_parameter'].sudo().get_param('web.active_ids_limit', '20000'))
+        if context.get('active_model') == 'res.partner' and 'active_domain' in context and len(ids) >= limit:
+            return list(Domain(context['active_domain']))
+        return [('id', 'in', ids)]
+
+    @api.model
+    def _crm_letter_salutation(self, lang, salutation, title, name, is_company):
+        """'Sehr geehrte Frau Dr. Müller,' in the contact's language, neutral when unknown."""
+        env = self.with_context(lang=self._crm_letter_lang(lang)).env
+        tokens = (name or '').split()
+        if is_company or not salutation or not tokens:
+            return env._("Dear Sir or Madam,")
+        start = len(tokens) - 1
+        while start > 1 and tokens[start - 1].lower() in NAME_PARTICLES:
+            start -= 1
+        surname = " ".join(filter(None, [title, *tokens[start:]]))
+        if salutation == 'ms':
+            return env._("Dear Ms %(name)s,", name=surname)
+        return env._("Dear Mr %(name)s,", name=surname)
+
+    @api.model
+    def _crm_letter_lang(self, lang):
+        """The contact's language if installed, else a variant of it (de_CH -> de_DE), else the user's."""
+        installed = [code for code, _name in self.env['res.lang'].get_installed()]
+        if lang in installed:
+            return lang
+        prefix = (lang or '').split('_')[0]
+        return next((code for code in installed if prefix and code.split('_')[0] == prefix), self.env.lang)
 
     def _profile_snapshot(self):
         """Profile ids per contact as stored, whatever the user may see."""

@@ -1,4 +1,4 @@
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import TargetGroupsCommon
 
@@ -33,3 +33,17 @@ class TestUi(HttpCase, TargetGroupsCommon):
         history = self.env['crm.profile.history'].search([('partner_id', 'in', crowd.ids)])
         self.assertEqual(set(history.mapped('source')), {'click'})
         self.assertEqual(history.user_id, self.user_plain)
+
+    def test_tour_save_target_group_then_mailing(self):
+        """From the filtered contacts to a saved target group with its count, then its mailing."""
+        new_test_user(self.env, login='tg_marketer', groups='crm_target_groups.group_crm_target_groups_user,'
+                      'base.group_partner_manager,mass_mailing.group_mass_mailing_user,base.group_allow_export')
+        self.start_tour('/odoo/action-crm_target_groups.res_partner_action',
+                        'crm_target_groups_save_target_group', login='tg_marketer')
+        group = self.env['crm.target.group'].search([('name', '=', 'Outdoor people')])
+        self.assertEqual(group.user_id.login, 'tg_marketer')
+        members = self.partner_anna | self.partner_bernd | self.partner_dora
+        self.assertEqual(self.env['res.partner'].search(group._member_domain()), members)
+        self.assertEqual(set(group.mailing_ids._get_recipients()), set(members.ids))
+        export = self.env['crm.address.export'].search([('target_group_id', '=', group.id)])
+        self.assertEqual(export.partner_count, 3, "the export the user started covers the group")

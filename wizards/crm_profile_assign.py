@@ -14,19 +14,10 @@ class CrmProfileAssign(models.TransientModel):
     mode = fields.Selection(
         lambda self: self.env['crm.profile.operation']._fields['mode'].selection, default='add', required=True)
     profile_ids = fields.Many2many('res.partner.category', string='Profiles', required=True)
-    partner_domain = fields.Char(required=True, default=lambda self: repr(self._default_partner_domain()))
+    partner_domain = fields.Char(required=True,
+                                 default=lambda self: repr(self.env['res.partner']._crm_selection_domain()))
     partner_count = fields.Integer('Contacts', compute='_compute_preview')
     preview = fields.Text(compute='_compute_preview')
-
-    @api.model
-    def _default_partner_domain(self):
-        """The whole filter when the list's 'select all' went beyond the ids the client sends."""
-        context = self.env.context
-        ids = context.get('active_ids') or []
-        limit = int(self.env['ir.config_parameter'].sudo().get_param('web.active_ids_limit', '20000'))
-        if context.get('active_model') == 'res.partner' and 'active_domain' in context and len(ids) >= limit:
-            return list(Domain(context['active_domain']))
-        return [('id', 'in', ids)]
 
     @api.depends('mode', 'profile_ids', 'partner_domain')
     def _compute_preview(self):

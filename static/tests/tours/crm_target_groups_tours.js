@@ -224,3 +224,65 @@ registry.category("web_tour.tours").add("crm_target_groups_assign_wizard", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_target_groups_save_target_group", {
+    steps: () => [
+        {
+            content: "Narrow the contacts to Outdoor and its sub-profiles",
+            trigger: ".o_search_panel_filter_value:not(:contains('/')):contains('Outdoor') input",
+            run: "click",
+        },
+        {
+            trigger: ".o_pager_value:contains('1-3')",
+        },
+        {
+            content: "Open the cog menu",
+            trigger: ".o_cp_action_menus button:has(.fa-cog)",
+            run: "click",
+        },
+        {
+            content: "Save the filter as a target group",
+            trigger: ".o_crm_save_target_group",
+            run: "click",
+        },
+        {
+            content: "The filter came along",
+            trigger: ".o_field_widget[name=filter_domain]:contains('Outdoor')",
+        },
+        {
+            trigger: ".o_field_widget[name=name] input",
+            run: "edit Outdoor people",
+        },
+        ...stepUtils.saveForm(),
+        {
+            content: "The live member count",
+            trigger: "button[name=action_open_members] .o_stat_value:contains('3')",
+        },
+        {
+            content: "Export the addresses",
+            trigger: "button[name=action_export_addresses]",
+            run: "click",
+        },
+        {
+            content: "The export says how many contacts it lists",
+            trigger: ".modal .o_field_widget[name=partner_count]:contains('3')",
+        },
+        {
+            trigger: ".modal button[name=action_export]",
+            run: "click",
+        },
+        {
+            content: "The dialog closes once the download started",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "Create the mailing to the group",
+            trigger: "button[name=action_create_mailing]",
+            run: "click",
+        },
+        {
+            content: "A stock mailing on contacts, linked to the group",
+            trigger: ".o_form_view .o_field_widget[name=crm_target_group_id] input",
+        },
+    ],
+});
