@@ -19,20 +19,29 @@
         'views/crm_profile_operation_views.xml',
         'views/crm_target_group_views.xml',
         'views/mailing_mailing_views.xml',
+        'views/crm_letter_template_views.xml',
         'wizards/crm_profile_merge_views.xml',
         'wizards/crm_profile_delete_views.xml',
         'wizards/crm_profile_assign_views.xml',
         'wizards/crm_address_export_views.xml',
+        'wizards/crm_letter_print_views.xml',
+        'report/crm_letter_print_reports.xml',
+        'report/crm_letter_print_templates.xml',
         'views/crm_target_groups_menus.xml',
     ],
     'demo': [
         'demo/res_partner_category_demo.xml',
         'demo/res_partner_demo.xml',
         'demo/crm_target_group_demo.xml',
+        'demo/crm_letter_template_demo.xml',
     ],
     'assets': {
         'web.assets_backend': [
             'crm_target_groups/static/src/**/*',
+            ('remove', 'crm_target_groups/static/src/report/**/*'),
+        ],
+        'web.report_assets_common': [
+            'crm_target_groups/static/src/report/**/*',
         ],
         'web.assets_tests': [
             'crm_target_groups/static/tests/tours/**/*',

@@ -5,3 +5,4 @@ from . import res_partner_category
 from . import res_partner
 from . import crm_target_group
 from . import mailing_mailing
+from . import crm_letter_template

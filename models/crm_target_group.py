@@ -152,11 +152,10 @@ class CrmTargetGroup(models.Model):
         return action
 
     def action_export_addresses(self):
-        self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.crm_address_export_action')
-        action['context'] = {'default_target_group_id': self.id,
-                             'default_partner_domain': repr([('crm_target_group_ids', 'in', self.ids)])}
-        return action
+        return self._action_members_wizard('crm_target_groups.crm_address_export_action')
+
+    def action_print_letters(self):
+        return self._action_members_wizard('crm_target_groups.crm_letter_print_action')
 
     def action_create_mailing(self):
         """A stock mass mailing on contacts whose recipients are this group's members at sending."""
@@ -249,6 +248,14 @@ class CrmTargetGroup(models.Model):
     def _visible(self, profiles):
         """The profiles the current user may see (the cache is shared between users)."""
         return profiles.with_env(self.env)._filtered_access('read')
+
+    def _action_members_wizard(self, xmlid):
+        """A wizard acting on the members (export, letters), as for contacts selected in a list."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id(xmlid)
+        action['context'] = {'default_target_group_id': self.id,
+                             'default_partner_domain': repr([('crm_target_group_ids', 'in', self.ids)])}
+        return action
 
     def _action_open_partners(self, partners, name):
         self.ensure_one()

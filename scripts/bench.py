@@ -5,11 +5,14 @@ Usage (through the harness): N=100000 RUNS=3 PARTS=wizard,count,click scripts/ha
 """
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -20,7 +23,7 @@ from odoo.tools import SQL, config
 N = int(os.environ.get('N', 100000))
 RUNS = int(os.environ.get('RUNS', 3))
 CLICKS = int(os.environ.get('CLICKS', 30))
-PARTS = os.environ.get('PARTS', 'wizard,count,click').split(',')
+PARTS = os.environ.get('PARTS', 'wizard,count,click,export').split(',')
 DB = sys.argv[2]
 config.parse_config(['-c', sys.argv[1], '-d', DB])
 
@@ -43,8 +46,11 @@ def median_time(env, fn, runs=RUNS):
 def build(env):
     """N contacts by SQL (as an import would leave them) and a profile tree 6 levels deep."""
     env.cr.execute(SQL("""
-        INSERT INTO res_partner (name, complete_name, active, type, is_company, lang, create_date, write_date)
-        SELECT 'Bench ' || g, 'Bench ' || g, true, 'contact', false, 'en_US', now(), now()
+        INSERT INTO res_partner (name, complete_name, active, type, is_company, lang, create_date, write_date,
+                                 street, zip, city, email, crm_salutation)
+        SELECT 'Bench ' || g, 'Bench ' || g, true, 'contact', false, 'en_US', now(), now(),
+               'Street ' || g, lpad((g %% 99991)::text, 5, '0'), 'City ' || (g %% 500),
+               'bench' || g || '@example.com', CASE WHEN g %% 2 = 0 THEN 'ms' ELSE 'mr' END
           FROM generate_series(1, %s) g
     """, N))
     category = env['crm.profile.category'].create({'name': 'Bench'})
@@ -128,8 +134,8 @@ def bench_count(env, root):
              median_time(env, sql, RUNS * 3), None)]
 
 
-def bench_click(target_id):
-    """One click over HTTP against a running server: web_save of the assignment mark."""
+def bench_http(target_id):
+    """Against a running server, over HTTP: one click in assignment mode, and the address export."""
     port = int(os.environ.get('BENCH_PORT', 8099))
     server = subprocess.Popen(
         [sys.executable, '-m', 'odoo', '-c', sys.argv[1], '-d', DB, f'--http-port={port}',
@@ -155,28 +161,70 @@ def bench_click(target_id):
                 raise RuntimeError(reply['error'])
             return elapsed, reply['result']
 
+        def call(model, method, *args, **kwargs):
+            return rpc(f'/web/dataset/call_kw/{model}/{method}',
+                       {'model': model, 'method': method, 'args': args, 'kwargs': kwargs})
+
         rpc('/web/session/authenticate', {'db': DB, 'login': 'admin', 'password': 'admin'})
-        _elapsed, ids = rpc('/web/dataset/call_kw/res.partner/search', {
-            'model': 'res.partner', 'method': 'search', 'args': [[('name', '=like', 'Bench %')]],
-            'kwargs': {'limit': CLICKS}})
-        context = {'crm_assign_profile_id': target_id}
-        clicks, floors = [], []
-        for partner_id in ids:
-            for value in (True, False):
-                clicks.append(rpc('/web/dataset/call_kw/res.partner/web_save', {
-                    'model': 'res.partner', 'method': 'web_save',
-                    'args': [[partner_id], {'crm_profile_assigned': value}],
-                    'kwargs': {'specification': {'crm_profile_assigned': {}, 'category_id': {}},
-                               'context': context}})[0])
-            floors.append(rpc('/web/dataset/call_kw/res.partner/web_read', {
-                'model': 'res.partner', 'method': 'web_read', 'args': [[partner_id]],
-                'kwargs': {'specification': {'crm_profile_assigned': {}, 'category_id': {}},
-                           'context': context}})[0])
-        return [('one click in assignment mode (HTTP round trip)', statistics.median(clicks),
-                 statistics.median(floors), None)]
+        rows = bench_click(call, target_id) if 'click' in PARTS else []
+        rows += bench_export(opener, base, call, server.pid) if 'export' in PARTS else []
+        return rows
     finally:
         server.terminate()
         server.wait()
+
+
+def bench_click(call, target_id):
+    """One click: web_save of the assignment mark, against a web_read of the same row."""
+    _elapsed, ids = call('res.partner', 'search', [('name', '=like', 'Bench %')], limit=CLICKS)
+    context = {'crm_assign_profile_id': target_id}
+    specification = {'crm_profile_assigned': {}, 'category_id': {}}
+    clicks, floors = [], []
+    for partner_id in ids:
+        for value in (True, False):
+            clicks.append(call('res.partner', 'web_save', [partner_id], {'crm_profile_assigned': value},
+                               specification=specification, context=context)[0])
+        floors.append(call('res.partner', 'web_read', [partner_id], specification=specification,
+                           context=context)[0])
+    return [('one click in assignment mode (HTTP round trip)', statistics.median(clicks),
+             statistics.median(floors), None)]
+
+
+def bench_export(opener, base, call, pid):
+    """The address list of N contacts against Odoo's own Excel export of the same fields; with the
+    server's peak memory growth during each download."""
+    domain = [('name', '=like', 'Bench %')]
+
+    def download(url, data=None):
+        Path(f'/proc/{pid}/clear_refs').write_text('5')  # resets the peak RSS
+        before = memory(pid, 'VmRSS')
+        start = time.perf_counter()
+        size = len(opener.open(urllib.request.Request(url, data), timeout=600).read())
+        elapsed = time.perf_counter() - start
+        assert size > N * 10, f"{url}: {size} bytes for {N} rows"
+        return elapsed, memory(pid, 'VmHWM') - before
+
+    ours, stock = [], []
+    for _ in range(RUNS):
+        _elapsed, export_id = call('crm.address.export', 'create', {'partner_domain': repr(domain)})
+        ours.append(download(f'{base}/crm_target_groups/address_export/{export_id}'))
+    fnames = ['name', 'company_name', 'street', 'street2', 'zip', 'city', 'country_id', 'email', 'phone']
+    data = json.dumps({'model': 'res.partner', 'fields': [{'name': f, 'label': f} for f in fnames], 'ids': False,
+                       'domain': domain, 'import_compat': False})
+    page = opener.open(f'{base}/odoo', timeout=60).read().decode()
+    token = re.search(r'csrf_token: "([^"]+)"', page).group(1)
+    stock.append(download(f'{base}/web/export/xlsx', urllib.parse.urlencode({'data': data, 'csrf_token': token}).encode()))
+    ours_time, ours_mb = statistics.median(t for t, _m in ours), max(m for _t, m in ours)
+    return [('address list of N contacts (xlsx download)', ours_time, stock[0][0], None),
+            (f'  its server memory peak: ours {ours_mb:.0f} MB, stock {stock[0][1]:.0f} MB', None, None, None)]
+
+
+def memory(pid, key):
+    """A /proc/<pid>/status figure, in MB."""
+    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
+        if line.startswith(key + ':'):
+            return int(line.split()[1]) / 1024
+    raise KeyError(key)
 
 
 def main():
@@ -190,15 +238,19 @@ def main():
         rows = bench_wizard_and_undo(env, target) if 'wizard' in PARTS else []
         rows += bench_count(env, root) if 'count' in PARTS else []
         cr.rollback()
-    rows += bench_click(target.id) if 'click' in PARTS else []
+    rows += bench_http(target.id) if {'click', 'export'} & set(PARTS) else []
 
     print(f"\nN = {N} contacts, median of {RUNS} runs (stock path: 1 run)\n")
     print(f"| {'what':<50} | {'ours':>9} | {'floor':>9} | {'ratio':>6} | {'stock path':>10} | {'stock/floor':>11} |")
     print(f"|{'-' * 52}|{'-' * 11}|{'-' * 11}|{'-' * 8}|{'-' * 12}|{'-' * 13}|")
     for what, ours, floor, stock in rows:
+        if ours is None:
+            print(f"| {what:<50} | {'':>9} | {'':>9} | {'':>6} | {'':>10} | {'':>11} |")
+            continue
         stock_cells = f"{stock * 1000:>8.0f}ms | {stock / floor:>10.1f}x" if stock else f"{'':>10} | {'':>11}"
         print(f"| {what:<50} | {ours * 1000:>7.1f}ms | {floor * 1000:>7.1f}ms | {ours / floor:>5.2f}x | {stock_cells} |")
-    print("\nFloors: raw SQL on the relation table (wizard, undo, count); a web_read of the same row (click).")
+    print("\nFloors: raw SQL on the relation table (wizard, undo, count); a web_read of the same row (click); "
+          "Odoo's own Excel export of the same contacts (address list).")
 
 
 if __name__ == '__main__':

@@ -51,6 +51,7 @@ TREE = {
         ('Kommunalpolitik', []), ('Verbandsarbeit', []),
     ],
 }
+DEPARTMENTS = ['Einkauf', 'Marketing', 'Geschäftsführung', 'Vertrieb']
 FIRST_F = ['Anna', 'Maria', 'Julia', 'Katharina', 'Sabine', 'Petra', 'Claudia', 'Monika', 'Laura', 'Lena',
            'Sophie', 'Birgit', 'Ursula', 'Andrea', 'Stefanie', 'Nicole', 'Sandra', 'Jana', 'Heike', 'Ines']
 FIRST_M = ['Thomas', 'Michael', 'Andreas', 'Stefan', 'Markus', 'Jürgen', 'Klaus', 'Peter', 'Jan', 'Lukas',
@@ -126,14 +127,18 @@ def partner_records(leaves, exclusive):
         zip_code, city = rng.choice(CITIES)
         company = rng.choice(companies) if rng.random() < 0.6 else None
         email = f"{slug(first)}.{slug(last)}{i}@example.de" if rng.random() < 0.9 else None
+        # salutation, title and department without drawing from rng: the other values stay as they were
+        person = {'crm_salutation': 'ms' if female else 'mr', 'crm_academic_title': 'Dr.' if i % 9 == 0 else None,
+                  'crm_department': company and DEPARTMENTS[i % len(DEPARTMENTS)]}
         lines += partner(f'res_partner_person_{i:03d}_demo', f'{first} {last}', False,
-                         company and company[0], zip_code, city, email, leaves, exclusive)
+                         company and company[0], zip_code, city, email, leaves, exclusive, person)
     return lines
 
 
-def partner(xml_id, name, is_company, parent, zip_code, city, email, leaves, exclusive):
+def partner(xml_id, name, is_company, parent, zip_code, city, email, leaves, exclusive, person=None):
     out = [f'    <record id="{xml_id}" model="res.partner">',
            f'        <field name="name">{escape(name)}</field>']
+    out += [f'        <field name="{fname}">{escape(value)}</field>' for fname, value in (person or {}).items() if value]
     if is_company:
         out.append('        <field name="is_company" eval="True"/>')
     if parent:

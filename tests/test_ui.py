@@ -38,6 +38,9 @@ class TestUi(HttpCase, TargetGroupsCommon):
         """From the filtered contacts to a saved target group with its count, then its mailing."""
         new_test_user(self.env, login='tg_marketer', groups='crm_target_groups.group_crm_target_groups_user,'
                       'base.group_partner_manager,mass_mailing.group_mass_mailing_user,base.group_allow_export')
+        self.env['crm.letter.template'].create({'name': 'Invitation', 'body': '<p>Hallo</p>'})
+        (self.partner_anna | self.partner_bernd | self.partner_dora).write(
+            {'street': 'Hauptstr. 1', 'zip': '80331', 'city': 'München'})
         self.start_tour('/odoo/action-crm_target_groups.res_partner_action',
                         'crm_target_groups_save_target_group', login='tg_marketer')
         group = self.env['crm.target.group'].search([('name', '=', 'Outdoor people')])

@@ -2,3 +2,4 @@ from . import crm_profile_merge
 from . import crm_profile_delete
 from . import crm_profile_assign
 from . import crm_address_export
+from . import crm_letter_print

@@ -5,9 +5,6 @@ import xlsxwriter
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
-from odoo.tools import SQL
-
-CHUNK = 2000
 
 
 class CrmAddressExport(models.TransientModel):
@@ -87,8 +84,11 @@ class CrmAddressExport(models.TransientModel):
         for with_address, values in self._rows():
             index = 0 if with_address else 1
             rows[index] += 1
-            sheets[index].write_row(rows[index], 0, values)
-            widths = [max(width, len(str(value))) for width, value in zip(widths, values)]
+            sheet, row = sheets[index], rows[index]
+            for col, value in enumerate(values):
+                if value != '':  # xlsxwriter spends as much on an empty cell as on a filled one
+                    sheet.write(row, col, value)
+                    widths[col] = max(widths[col], len(str(value)))
         for sheet, last_row in zip(sheets, rows):
             sheet.autofilter(0, 0, last_row, len(columns) - 1)
             for col, width in enumerate(widths):
@@ -98,51 +98,16 @@ class CrmAddressExport(models.TransientModel):
     def _rows(self):
         """(has an address, cell values) per contact, sorted by postcode and name."""
         Partner = self.env['res.partner']
-        Partner.flush_model()
-        self.env['res.country'].flush_model()
-        self.env.cr.execute(SQL("""
-            SELECT p.id FROM res_partner p
-              LEFT JOIN res_partner c ON c.id = p.commercial_partner_id
-             WHERE p.id IN %(members)s
-          ORDER BY %(complete)s DESC, COALESCE(NULLIF(%(zip)s, ''), 'zzz'), p.name, p.id
-        """, members=Partner._search(self._domain()).subselect(), **self._address_sql()))
-        ids = [row[0] for row in self.env.cr.fetchall()]
         salutations = dict(Partner._fields['crm_salutation']._description_selection(self.env))
         extra = self._extra_paths()
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            address = self._address_sql()
-            self.env.cr.execute(SQL("""
-                SELECT p.id, %(complete)s, p.crm_salutation, p.crm_academic_title, p.name, p.is_company, p.lang,
-                       CASE WHEN p.is_company THEN p.name
-                            WHEN c.id != p.id THEN c.name ELSE p.company_name END,
-                       p.crm_department, %(street)s, %(street2)s, %(zip)s, %(city)s,
-                       COALESCE(country.name->>%(lang)s, country.name->>'en_US'), p.email, p.phone
-                  FROM res_partner p
-                  LEFT JOIN res_partner c ON c.id = p.commercial_partner_id
-                  LEFT JOIN res_country country ON country.id = %(country)s
-                 WHERE p.id = ANY(%(ids)s)
-            """, ids=chunk, lang=self.env.lang, **address))
-            by_id = {row[0]: row for row in self.env.cr.fetchall()}
+        for chunk in Partner._crm_postal_addresses(self._domain()):
             extra_values = {partner.id: [value if value is not False else '' for value in partner._export_rows(extra)[0]]
-                            for partner in Partner.browse(chunk)} if extra else {}
-            for partner_id in chunk:
-                (_id, complete, salutation, title, name, is_company, lang, company, department,
-                 *place, email, phone) = by_id[partner_id]
-                values = [salutations.get(salutation, '') if not is_company else '', title or '',
-                          '' if is_company else name, company or '', department or '', *(v or '' for v in place),
-                          email or '', phone or '',
-                          Partner._crm_letter_salutation(lang, salutation, title, name, is_company)]
-                yield complete, values + extra_values.get(partner_id, [])
-
-    def _address_sql(self):
-        """The postal address that applies: the contact's own if complete, else its company's."""
-        own = SQL("(COALESCE(p.street, '') != '' AND COALESCE(p.zip, '') != '' AND COALESCE(p.city, '') != '')")
-        company = SQL("(COALESCE(c.street, '') != '' AND COALESCE(c.zip, '') != '' AND COALESCE(c.city, '') != '')")
-        address = {
-            fname: SQL("CASE WHEN %s OR NOT %s THEN p.%s ELSE c.%s END",
-                       own, company, SQL.identifier(column), SQL.identifier(column))
-            for fname, column in [('street', 'street'), ('street2', 'street2'), ('zip', 'zip'), ('city', 'city'),
-                                  ('country', 'country_id')]
-        }
-        return dict(address, complete=SQL("(%s OR %s)", own, company))
+                            for partner in Partner.browse(a.id for a in chunk)} if extra else {}
+            for a in chunk:
+                values = [
+                    '' if a.is_company else salutations.get(a.salutation, ''), a.title or '',
+                    '' if a.is_company else a.name, a.company or '', a.department or '', a.street or '',
+                    a.street2 or '', a.zip or '', a.city or '', a.country or '', a.email or '', a.phone or '',
+                    Partner._crm_letter_salutation(a.lang, a.salutation, a.title, a.name, a.is_company),
+                ]
+                yield a.complete, values + extra_values.get(a.id, [])

@@ -276,6 +276,30 @@ registry.category("web_tour.tours").add("crm_target_groups_save_target_group", {
             trigger: "body:not(:has(.modal))",
         },
         {
+            content: "Print letters to the group",
+            trigger: "button[name=action_print_letters]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=template_id] input",
+            run: "edit Invitation",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains('Invitation')",
+            run: "click",
+        },
+        {
+            content: "Three letters: every member has an address",
+            trigger: ".modal .o_field_widget[name=partner_count]:contains('3')",
+        },
+        {
+            trigger: ".modal button[name=action_print]",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        {
             content: "Create the mailing to the group",
             trigger: "button[name=action_create_mailing]",
             run: "click",

@@ -1,0 +1,26 @@
+from odoo import fields, models
+
+
+class CrmLetterTemplate(models.Model):
+    """A mail-merge letter (Serienbrief): subject and body with the contact's fields as placeholders.
+
+    Rendering is Odoo's own (`mail.render.mixin`, as for email templates): users insert simple
+    field placeholders with the editor's /field command; only template editors may write code.
+    Subject and body are translatable, and each contact gets the version in their language.
+    """
+    _name = 'crm.letter.template'
+    _description = 'Letter Template'
+    _inherit = ['mail.render.mixin']
+    _order = 'name, id'
+    _unrestricted_rendering = True  # as mail.template: code only saved by template editors
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    subject = fields.Char(translate=True, render_engine='inline_template',
+                          help="The subject line, in bold above the salutation; placeholders allowed.")
+    body = fields.Html(render_engine='qweb', render_options={'post_process': True}, translate=True,
+                       sanitize='email_outgoing', prefetch=True)
+    lang = fields.Char(default='{{ object.lang }}')
+
+    def _compute_render_model(self):
+        self.render_model = 'res.partner'

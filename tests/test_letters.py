@@ -1,0 +1,65 @@
+import io
+
+from odoo.fields import Command
+from odoo.tests import HttpCase, tagged
+from odoo.tools.pdf import PdfFileReader
+
+from .common import TargetGroupsCommon
+
+
+@tagged('post_install', '-at_install')
+class TestLetters(HttpCase, TargetGroupsCommon):
+    """Mail-merge letters for a target group: one PDF, one page per contact with an address."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env['res.lang']._activate_lang('de_DE')
+        cls.env['ir.module.module']._load_module_terms(['crm_target_groups'], ['de_DE'], overwrite=True)
+        germany, austria = cls.env.ref('base.de'), cls.env.ref('base.at')
+        cls.env.company.write({'name': 'Beispiel AG', 'street': 'Marktplatz 1', 'zip': '10115', 'city': 'Berlin',
+                               'country_id': germany.id, 'logo': False})
+        cls.partner_anna.write({'name': 'Anna Müller', 'crm_salutation': 'ms', 'crm_academic_title': 'Dr.',
+                                'lang': 'de_DE', 'street': 'Hauptstr. 1', 'zip': '80331', 'city': 'München',
+                                'country_id': germany.id})
+        cls.partner_bernd.write({'name': 'Bernd Huber', 'crm_salutation': 'mr', 'lang': 'de_DE',
+                                 'street': 'Ring 3', 'zip': '1010', 'city': 'Wien', 'country_id': austria.id})
+        cls.template = cls.env['crm.letter.template'].create({
+            'name': 'Invitation', 'subject': 'Einladung für {{ object.name }}',
+            'body': '<p><t t-out="object.crm_letter_salutation"/></p><p>wir laden Sie ein.</p>'})
+        cls.group = cls.env['crm.target.group'].create({
+            'name': 'Outdoor', 'include_profile_ids': [Command.set(cls.tag_sport.ids)], 'user_id': cls.user_plain.id})
+
+    def _wizard(self):
+        action = self.group.with_user(self.user_plain).action_print_letters()
+        return self.env['crm.letter.print'].with_user(self.user_plain).with_context(action['context']).create(
+            {'template_id': self.template.id})
+
+    def test_letters_of_a_target_group(self):
+        wizard = self._wizard()
+        self.assertEqual((wizard.partner_count, wizard.missing_count), (2, 1), "Dora has no address")
+        missing = self.env['res.partner'].search(wizard.action_open_missing()['domain'])
+        self.assertEqual(missing, self.partner_dora)
+
+        report = self.env.ref('crm_target_groups.crm_letter_print_report').with_user(self.user_plain)
+        html = report._render_qweb_html(report, wizard.ids)[0].decode()
+        self.assertIn('>Frau Dr. Anna Müller<br/>Hauptstr. 1<br/>80331 München<br/>', html,
+                      "the address in the contact's language, no country for a domestic one")
+        self.assertIn('>Herr Bernd Huber<br/>Ring 3<br/>1010 Wien<br/>AUSTRIA<br/>', html,
+                      "a foreign address ends with the country in capitals")
+        self.assertIn('Sehr geehrte Frau Dr. Müller,', html)
+        self.assertIn('Einladung für Anna Müller', html)
+        self.assertLess(html.index('1010 Wien'), html.index('80331 München'), "sorted by postcode")
+        self.assertNotIn('Dora', html)
+
+        pdf, _format = report.with_context(force_report_rendering=True)._render_qweb_pdf(report, wizard.ids)
+        pages = PdfFileReader(io.BytesIO(pdf)).pages
+        self.assertEqual(len(pages), 2, "one page per letter")
+        texts = [" ".join(page.extract_text().split()) for page in pages]
+        self.assertIn('Herr Bernd Huber Ring 3 1010 Wien AUSTRIA', texts[0])
+        self.assertIn('Sehr geehrte Frau Dr. Müller,', texts[1])
+
+    def test_template_code_only_from_template_editors(self):
+        with self.assertRaises(Exception):
+            self.env['crm.letter.template'].with_user(self.user_plain).create({
+                'name': 'Sneaky', 'body': '<p><t t-out="object.env[\'res.users\'].search([])"/></p>'})
