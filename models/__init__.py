@@ -6,3 +6,5 @@ from . import res_partner
 from . import crm_target_group
 from . import mailing_mailing
 from . import crm_letter_template
+from . import crm_call_outcome
+from . import crm_call_outcome_rule

@@ -53,8 +53,12 @@ class CrmTargetGroup(models.Model):
     member_count = fields.Integer('Members', compute='_compute_member_count')
     joined_count = fields.Integer(compute='_compute_member_count')
     left_count = fields.Integer(compute='_compute_member_count')
+    call_centre = fields.Boolean('Call Centre', help="Hand the members over to the call centre: its API user "
+                                                     "reads them and posts the outcomes of its calls.")
+    call_outcome_ids = fields.One2many('crm.call.outcome', 'target_group_id', string='Call Outcomes')
+    call_outcome_count = fields.Integer(compute='_compute_usage_counts')
     mailing_ids = fields.One2many('mailing.mailing', 'crm_target_group_id', string='Mailings')
-    mailing_count = fields.Integer(compute='_compute_mailing_count')
+    mailing_count = fields.Integer(compute='_compute_usage_counts')
 
     @api.depends_context('uid')
     @api.depends('state', 'include_profile_ids', 'include_mode', 'exclude_profile_ids', 'filter_domain',
@@ -66,11 +70,14 @@ class CrmTargetGroup(models.Model):
             group.joined_count = len(group.joined_ids)
             group.left_count = len(group.left_ids)
 
-    def _compute_mailing_count(self):
-        counts = dict(self.env['mailing.mailing']._read_group(
+    def _compute_usage_counts(self):
+        mailings = dict(self.env['mailing.mailing']._read_group(
             [('crm_target_group_id', 'in', self.ids)], ['crm_target_group_id'], ['__count']))
+        calls = dict(self.env['crm.call.outcome']._read_group(
+            [('target_group_id', 'in', self.ids)], ['target_group_id'], ['__count']))
         for group in self:
-            group.mailing_count = counts.get(group, 0)
+            group.mailing_count = mailings.get(group, 0)
+            group.call_outcome_count = calls.get(group, 0)
 
     @api.constrains('filter_domain')
     def _check_filter_domain(self):
@@ -143,6 +150,50 @@ class CrmTargetGroup(models.Model):
         self.write({'state': 'dynamic', 'member_ids': [Command.clear()], 'joined_ids': [Command.clear()],
                     'left_ids': [Command.clear()], 'frozen_date': False})
         return True
+
+    def action_call_centre_file(self):
+        self.ensure_one()
+        return {'type': 'ir.actions.act_url', 'url': f'/crm_target_groups/call_centre/{self.id}', 'target': 'new'}
+
+    def action_open_call_outcomes(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.crm_call_outcome_action')
+        action.update(domain=[('target_group_id', '=', self.id)], context={'default_target_group_id': self.id})
+        return action
+
+    @api.readonly
+    def call_centre_members(self, offset=0, limit=100, fields=None):
+        """JSON-2 API for a call centre: one page of the members with their phone and address.
+
+        :param int offset: members to skip (they are ordered by name and id)
+        :param int limit: members to return, at most 1,000
+        :param list fields: further contact fields to return
+        :return: {'total': all members, 'offset', 'limit', 'members': [{'id', 'name', ...}]}
+        """
+        self.ensure_one()
+        limit = max(1, min(int(limit), 1000))
+        Partner = self.env['res.partner']
+        domain = self._member_domain()
+        members = Partner.search(domain, offset=int(offset), limit=limit, order='name, id')
+        names = ['name', 'phone', 'email', 'street', 'street2', 'zip', 'city', 'country_id', 'parent_id',
+                 'crm_letter_salutation', *(fields or [])]
+        return {
+            'total': Partner.search_count(domain),
+            'offset': int(offset),
+            'limit': limit,
+            'members': members.read(list(dict.fromkeys(names))),
+        }
+
+    def _call_centre_rows(self):
+        """The hand-over file's header and rows: its first columns import back as call outcomes."""
+        self.ensure_one()
+        header = ['partner_id/.id', 'target_group_id/.id', 'outcome', 'callback_at', 'note',
+                  self.env._("Name"), self.env._("Company"), self.env._("Phone"), self.env._("Email"),
+                  self.env._("Street"), self.env._("Zip"), self.env._("City")]
+        rows = [[partner.id, self.id, '', '', '', partner.name, partner.commercial_company_name or '',
+                 partner.phone or '', partner.email or '', partner.street or '', partner.zip or '', partner.city or '']
+                for partner in self.env['res.partner'].search(self._member_domain(), order='name, id')]
+        return header, rows
 
     def action_open_mailings(self):
         self.ensure_one()

@@ -94,6 +94,8 @@ class ResPartner(models.Model):
 
     def _search_crm_target_group_ids(self, operator, value):
         """Membership by the groups' own rules; a group may use another one in its conditions."""
+        if operator in ('any', 'not any'):  # e.g. a record rule on the groups handed to a call centre
+            value, operator = self.env['crm.target.group'].search(value).ids, operator.replace('any', 'in')
         if operator not in ('in', 'not in'):
             return NotImplemented
         groups = self.env['crm.target.group'].browse(value)

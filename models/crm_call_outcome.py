@@ -1,0 +1,77 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Command, Domain
+
+OUTCOMES = [
+    ('reached', 'Reached'),
+    ('not_reached', 'Not reached'),
+    ('interested', 'Interested'),
+    ('not_interested', 'Not interested'),
+    ('callback', 'Call back'),
+]
+
+
+class CrmCallOutcome(models.Model):
+    """The result of one call of a call centre to a member of a target group.
+
+    Posted back through the JSON-2 API or imported from the hand-over file. Each outcome sets
+    the profiles a manager mapped to it (so the result lands in the profile history and can
+    feed the next target group), notes the call on the contact, and a callback becomes an
+    activity for the group's owner.
+    """
+    _name = 'crm.call.outcome'
+    _description = 'Call Outcome'
+    _order = 'id desc'
+
+    partner_id = fields.Many2one('res.partner', string='Contact', required=True, index=True, ondelete='cascade')
+    target_group_id = fields.Many2one('crm.target.group', string='Target Group', required=True, index=True,
+                                      ondelete='cascade')
+    outcome = fields.Selection(OUTCOMES, required=True)
+    callback_at = fields.Datetime('Call back at')
+    note = fields.Text()
+    user_id = fields.Many2one('res.users', string='Posted by', default=lambda self: self.env.user, readonly=True)
+    profile_ids = fields.Many2many('res.partner.category', string='Profiles set', readonly=True)
+
+    @api.constrains('outcome', 'callback_at')
+    def _check_callback_at(self):
+        if any(call.outcome == 'callback' and not call.callback_at for call in self):
+            raise ValidationError(self.env._("A call back needs the date and time to call back."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        calls = super().create(vals_list)
+        calls._check_members()
+        calls._apply()
+        return calls
+
+    def _check_members(self):
+        """Only members of the group, as the poster may see them: a call centre cannot tag others."""
+        for group, calls in self.grouped('target_group_id').items():
+            members = self.env['res.partner'].search(Domain('id', 'in', calls.partner_id.ids) & group._member_domain())
+            if strangers := calls.partner_id - members:
+                # ids only: the poster may not even see the names
+                raise ValidationError(self.env._(
+                    "Contacts %(ids)s are not members of the target group %(group)s.",
+                    ids=", ".join(map(str, strangers.ids)), group=group.display_name))
+
+    def _apply(self):
+        Rule = self.env['crm.call.outcome.rule'].sudo()
+        for call in self:
+            rules = Rule.search([('outcome', '=', call.outcome), '|', ('target_group_id', '=', False),
+                                 ('target_group_id', '=', call.target_group_id.id)])
+            partner = call.partner_id.sudo().with_context(crm_profile_source=self.env.context.get(
+                'crm_profile_source', 'api'))
+            if rules:
+                partner.write({'category_id': [Command.link(profile.id) for profile in rules.profile_id]})
+                call.sudo().profile_ids = rules.profile_id
+            outcome = dict(self._fields['outcome']._description_selection(self.env))[call.outcome]
+            partner.message_post(
+                body=self.env._("Call centre (%(group)s): %(outcome)s. %(note)s",
+                                group=call.target_group_id.name, outcome=outcome, note=call.note or ''),
+                author_id=self.env.user.partner_id.id, subtype_xmlid='mail.mt_note')
+            if call.outcome == 'callback':
+                partner.activity_schedule(
+                    'mail.mail_activity_data_call', date_deadline=call.callback_at.date(),
+                    summary=self.env._("Call back (%(group)s)", group=call.target_group_id.name),
+                    note=call.note or '', user_id=call.target_group_id.user_id.id)
+
