@@ -6,7 +6,7 @@
     'author': 'CRM Target Groups',
     'website': 'https://github.com/crm-target-groups/crm_target_groups',
     'license': 'LGPL-3',
-    'depends': ['contacts', 'mass_mailing'],
+    'depends': ['contacts', 'mass_mailing', 'base_automation'],
     'data': [
         'security/crm_target_groups_security.xml',
         'security/ir.model.access.csv',
@@ -21,6 +21,7 @@
         'views/mailing_mailing_views.xml',
         'views/crm_letter_template_views.xml',
         'views/crm_call_outcome_views.xml',
+        'views/ir_actions_server_views.xml',
         'wizards/crm_profile_merge_views.xml',
         'wizards/crm_profile_delete_views.xml',
         'wizards/crm_profile_assign_views.xml',

@@ -8,3 +8,5 @@ from . import mailing_mailing
 from . import crm_letter_template
 from . import crm_call_outcome
 from . import crm_call_outcome_rule
+from . import base_automation
+from . import ir_actions_server

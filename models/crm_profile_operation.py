@@ -132,9 +132,13 @@ class CrmProfileOperation(models.Model):
         return len(partners)
 
     def _apply(self, partner_ids):
-        """Set-based: one statement per profile writes the relation and its history rows."""
+        """Set-based: one statement per profile writes the relation and its history rows; then
+        the "profile is added" automation rules run for the contacts that got one."""
         self.env.flush_all()
         now, uid = fields.Datetime.now(), self.env.uid
+        Automation = self.env['base.automation']
+        triggered = set(Automation._get_actions(self.env['res.partner'], ['on_tag_set']).sudo().mapped('trg_field_ref'))
+        added = {}
         for profile in self.profile_ids.sudo().with_context(active_test=False):
             # archived siblings too, as the contact form's write path does
             siblings = (profile.profile_category_id.profile_ids - profile).ids \
@@ -162,8 +166,14 @@ class CrmProfileOperation(models.Model):
                 WITH %s, changes AS (%s)
                 INSERT INTO crm_profile_history (partner_id, profile_id, change, date, user_id, source, operation_id)
                 SELECT partner_id, profile_id, change, %s, %s, 'wizard', %s FROM changes
-            """, changed, selects, now, uid, self.id))
+                %s
+            """, changed, selects, now, uid, self.id,
+                SQL("RETURNING partner_id, change") if profile.id in triggered else SQL()))
+            if profile.id in triggered:
+                added[profile.id] = [pid for pid, change in self.env.cr.fetchall() if change == 'add']
         self._invalidate_profile_caches()
+        if added:
+            Automation._crm_profiles_added(added)
 
     def _invalidate_profile_caches(self):
         self.env['res.partner'].invalidate_model(['category_id', 'profile_history_ids'])

@@ -23,6 +23,10 @@ class ResPartnerCategory(models.Model):
         'Contacts (incl. sub-profiles)', compute='_compute_partner_count',
         help="Contacts that carry this profile or one of its sub-profiles.")
 
+    automation_count = fields.Integer(
+        'Automations', compute='_compute_automation_count', groups='base.group_system',
+        help="Automation rules that run when a contact gets this profile.")
+
     @api.depends('parent_id.profile_category_id')
     def _compute_profile_category_id(self):
         for tag in self:
@@ -51,6 +55,12 @@ class ResPartnerCategory(models.Model):
         for tag in self:
             tag.partner_count = direct.get(tag, 0)
             tag.partner_count_total = total.get(tag.id, 0)
+
+    def _compute_automation_count(self):
+        counts = dict(self.env['base.automation']._read_group(
+            self._automation_domain(), ['trg_field_ref'], ['__count']))
+        for tag in self:
+            tag.automation_count = counts.get(tag.id, 0)
 
     @api.constrains('profile_category_id', 'parent_id')
     def _check_profile_category_exclusive(self):
@@ -86,6 +96,18 @@ class ResPartnerCategory(models.Model):
     def action_open_partners_direct(self):
         return self._action_partners([('category_id', 'in', self.ids)])
 
+    def action_open_automations(self):
+        """Odoo's automation rules of this profile; a new one starts as "profile is added"."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('base_automation.base_automation_act')
+        action.update(domain=self._automation_domain(), context={
+            'default_model_id': self.env['ir.model']._get_id('res.partner'),
+            'default_trigger': 'on_tag_set',
+            'default_trg_field_ref': self.id,
+            'default_name': self.env._("When a contact gets %(profile)s", profile=self.display_name),
+        })
+        return action
+
     def action_merge(self):
         return self._action_wizard('crm.profile.merge', self.env._("Merge Profiles"))
 
@@ -95,6 +117,9 @@ class ResPartnerCategory(models.Model):
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
+
+    def _automation_domain(self):
+        return [('model_name', '=', 'res.partner'), ('trigger', '=', 'on_tag_set'), ('trg_field_ref', 'in', self.ids)]
 
     def _check_profile_manager(self):
         if self.env.su or self.env.user.has_group('crm_target_groups.group_crm_target_groups_manager'):
