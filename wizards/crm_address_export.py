@@ -86,7 +86,12 @@ class CrmAddressExport(models.TransientModel):
             rows[index] += 1
             sheet, row = sheets[index], rows[index]
             for col, value in enumerate(values):
-                if value != '':  # xlsxwriter spends as much on an empty cell as on a filled one
+                # xlsxwriter spends as much on an empty cell as on a filled one, and guesses types
+                if isinstance(value, str):
+                    if value:
+                        sheet.write_string(row, col, value)
+                        widths[col] = max(widths[col], len(value))
+                elif value is not None:
                     sheet.write(row, col, value)
                     widths[col] = max(widths[col], len(str(value)))
         for sheet, last_row in zip(sheets, rows):
