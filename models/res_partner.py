@@ -151,7 +151,7 @@ class ResPartner(models.Model):
         return [('id', 'in', ids)]
 
     @api.model
-    def _crm_postal_addresses(self, domain, chunk_size=2000):
+    def _crm_postal_addresses(self, domain, chunk_size=10000):
         """The postal address that applies to each contact of domain, in chunks, sorted by postcode
         and name, those without a usable address last. Set-based, for lists and letters of any size."""
         complete, address = self._crm_postal_sql()
@@ -206,7 +206,7 @@ class ResPartner(models.Model):
     @api.model
     def _crm_letter_salutation(self, lang, salutation, title, name, is_company):
         """'Sehr geehrte Frau Dr. Müller,' in the contact's language, neutral when unknown."""
-        neutral, female, male = self._crm_salutation_formats(self._crm_letter_lang(lang))
+        neutral, female, male = self._crm_salutation_formats(lang)
         tokens = (name or '').split()
         if is_company or not salutation or not tokens:
             return neutral
@@ -216,10 +216,10 @@ class ResPartner(models.Model):
         surname = " ".join(filter(None, [title, *tokens[start:]]))
         return (female if salutation == 'ms' else male) % {'name': surname}
 
-    @tools.ormcache('lang')
+    @tools.ormcache('lang', 'self.env.lang')
     def _crm_salutation_formats(self, lang):
-        """The three openings in lang, looked up once: an address list makes thousands."""
-        env = self.with_context(lang=lang).env
+        """The three openings for a contact's language, looked up once: a list makes thousands."""
+        env = self.with_context(lang=self._crm_letter_lang(lang)).env
         return env._("Dear Sir or Madam,"), env._("Dear Ms %(name)s,"), env._("Dear Mr %(name)s,")
 
     @api.model

@@ -49,6 +49,7 @@ class TestAddressExport(HttpCase, TargetGroupsCommon):
         self.group.user_id = self.user_plain
         template = self.env['ir.exports'].create({'name': 'Refs', 'resource': 'res.partner', 'export_fields': [
             Command.create({'name': 'ref'}), Command.create({'name': 'parent_id/city'})]})
+        self.partner_dora.ref = ' <K&1> '
         export = self._export(export_template_id=template.id)
         self.partner_bernd.ref = 'K-42'
         self.assertEqual(export.partner_count, 3)
@@ -69,7 +70,17 @@ class TestAddressExport(HttpCase, TargetGroupsCommon):
         self.assertGreater(addresses.column_dimensions['F'].width, len('Industriestr. 5'))
         self.assertEqual([row[2] for row in without.iter_rows(min_row=2, values_only=True)], ['Dora Rat'],
                          "no usable address: listed on the second sheet, not dropped")
+        self.assertEqual(without.cell(2, 14).value, ' <K&1> ', "escaped, spaces kept")
         self.assertEqual(without.cell(2, 13).value, 'Sehr geehrte Damen und Herren,')
+
+    def test_numbers_of_further_columns_stay_numbers(self):
+        self.group.user_id = self.user_plain
+        self.partner_anna.color = 7
+        template = self.env['ir.exports'].create({'name': 'Colour', 'resource': 'res.partner', 'export_fields': [
+            Command.create({'name': 'color'})]})
+        _response, workbook = self._download(self._export(export_template_id=template.id))
+        rows = list(workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
+        self.assertEqual([(row[2], row[13]) for row in rows], [('Bernd Schmidt', 0), ('Anna Müller', 7)])
 
     def test_headers_in_the_users_language(self):
         self.user_plain.lang = 'de_DE'

@@ -59,6 +59,17 @@ class TestLetters(HttpCase, TargetGroupsCommon):
         self.assertIn('Herr Bernd Huber Ring 3 1010 Wien AUSTRIA', texts[0])
         self.assertIn('Sehr geehrte Frau Dr. Müller,', texts[1])
 
+    def test_long_letter_continues_on_the_next_page(self):
+        paragraphs = "".join(f"<p>Absatz {i}: wir freuen uns auf Ihren Besuch.</p>" for i in range(35))
+        template = self.env['crm.letter.template'].create({'name': 'Long', 'body': paragraphs + '<p>ENDE</p>'})
+        wizard = self.env['crm.letter.print'].create({
+            'template_id': template.id, 'partner_domain': repr([('id', '=', self.partner_anna.id)])})
+        report = self.env.ref('crm_target_groups.crm_letter_print_report')
+        pdf, _format = report.with_context(force_report_rendering=True)._render_qweb_pdf(report, wizard.ids)
+        pages = PdfFileReader(io.BytesIO(pdf)).pages
+        self.assertEqual(len(pages), 2, "nothing is cut off")
+        self.assertIn('ENDE', pages[1].extract_text())
+
     def test_template_code_only_from_template_editors(self):
         with self.assertRaises(Exception):
             self.env['crm.letter.template'].with_user(self.user_plain).create({
