@@ -99,7 +99,7 @@ class CrmTargetGroup(models.Model):
         fnames = [fname for fname in ('include_profile_ids', 'exclude_profile_ids') if fname in vals]
         if not fnames or self.env.su:
             return super().write(vals)
-        before = {group: group._stored_profiles(*fnames) for group in self}
+        before = {group: group._stored_profiles('include_profile_ids', 'exclude_profile_ids') for group in self}
         # read afresh as this user, Odoo's write leaves alone what the user cannot see
         self.invalidate_recordset(fnames)
         result = super().write(vals)
@@ -187,6 +187,7 @@ class CrmTargetGroup(models.Model):
     def _call_centre_rows(self):
         """The hand-over file's header and rows: its first columns import back as call outcomes."""
         self.ensure_one()
+        self.env['res.partner']._crm_check_export_allowed()
         header = ['partner_id/.id', 'target_group_id/.id', 'outcome', 'callback_at', 'note',
                   self.env._("Name"), self.env._("Company"), self.env._("Phone"), self.env._("Email"),
                   self.env._("Street"), self.env._("Zip"), self.env._("City")]

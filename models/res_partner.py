@@ -151,6 +151,13 @@ class ResPartner(models.Model):
         return [('id', 'in', ids)]
 
     @api.model
+    def _crm_check_export_allowed(self):
+        """Address lists and hand-over files are exports of personal data: Odoo's export right."""
+        if not self.env.user.has_group('base.group_allow_export'):
+            raise AccessError(self.env._("Exporting addresses needs the right to export data "
+                                         "(user settings: Export, Allowed)."))
+
+    @api.model
     def _crm_postal_addresses(self, domain, chunk_size=10000):
         """The postal address that applies to each contact of domain, in chunks, sorted by postcode
         and name, those without a usable address last. Set-based, for lists and letters of any size."""

@@ -131,3 +131,7 @@ class TestTargetGroup(TargetGroupsCommon):
                 'name': 'Sneaky', 'exclude_profile_ids': [Command.set(self.tag_council.ids)]})
         with self.assertRaises(AccessError):
             group.with_user(self.user_plain).write({'exclude_profile_ids': [Command.link(self.tag_council.id)]})
+
+        excluding = self._group(exclude_profile_ids=[Command.set(self.tag_council.ids)], user_id=self.user_plain.id)
+        excluding.with_user(self.user_plain).write({'include_profile_ids': [Command.set(self.tag_sport.ids)]})
+        self.assertEqual(excluding.exclude_profile_ids, self.tag_council, "editing one rule keeps the other's")

@@ -7,7 +7,6 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
 XML_ILLEGAL = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f]')
@@ -102,9 +101,7 @@ class CrmAddressExport(models.TransientModel):
     def _write_xlsx(self, fileobj):
         """Writes the workbook into fileobj."""
         self.ensure_one()
-        if not self.env.user.has_group('base.group_allow_export'):
-            raise AccessError(self.env._("Exporting addresses needs the right to export data "
-                                         "(user settings: Export, Allowed)."))
+        self.env['res.partner']._crm_check_export_allowed()
         workbook = xlsxwriter.Workbook(fileobj, {'constant_memory': True, 'in_memory': False})
         header = workbook.add_format({'bold': True, 'bg_color': '#E9ECEF', 'bottom': 1})
         sheets = [workbook.add_worksheet(name, worksheet_class=TextRowWorksheet)
