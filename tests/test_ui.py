@@ -1,3 +1,4 @@
+from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import TargetGroupsCommon
@@ -50,3 +51,14 @@ class TestUi(HttpCase, TargetGroupsCommon):
         self.assertEqual(set(group.mailing_ids._get_recipients()), set(members.ids))
         export = self.env['crm.address.export'].search([('target_group_id', '=', group.id)])
         self.assertEqual(export.partner_count, 3, "the export the user started covers the group")
+
+    def test_tour_profile_automation(self):
+        """An administrator attaches 'add to mailing list' to a profile; a contact getting it is added."""
+        offer = self.env['res.partner.category'].create({'name': 'Gratis-Angebot', 'profile_category_id': self.cat_interests.id})
+        mailing_list = self.env['mailing.list'].create({'name': 'Angebote'})
+        self.start_tour(f'/odoo/action-crm_target_groups.res_partner_category_action/{offer.id}',
+                        'crm_target_groups_profile_automation', login='admin')
+        rule = self.env['base.automation'].search([('trg_field_ref', '=', offer.id), ('model_name', '=', 'res.partner')])
+        self.assertEqual((rule.trigger, rule.action_server_ids.state), ('on_tag_set', 'crm_mailing_list'))
+        self.partner_anna.write({'email': 'anna@example.com', 'category_id': [Command.link(offer.id)]})
+        self.assertEqual(mailing_list.contact_ids.email, 'anna@example.com')

@@ -310,3 +310,60 @@ registry.category("web_tour.tours").add("crm_target_groups_save_target_group", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_target_groups_profile_automation", {
+    steps: () => [
+        {
+            content: "The automation rules of the profile",
+            trigger: "button[name=action_open_automations]",
+            run: "click",
+        },
+        {
+            trigger: ".o_control_panel_main_buttons button.btn-primary",
+            run: "click",
+        },
+        {
+            content: "A new rule starts as 'Tag is added' with the profile",
+            trigger: ".o_form_renderer .o_field_widget[name=trg_field_ref] input",
+            run() {
+                if (this.anchor.value !== "Gratis-Angebot") {
+                    throw new Error(`the rule's profile is "${this.anchor.value}"`);
+                }
+            },
+        },
+        {
+            content: "Contacts offer the trigger 'Tag is added'",
+            trigger: ".o_form_renderer .o_field_widget[name=trigger] input",
+            run: "click",
+        },
+        {
+            trigger: ".o_select_menu_item:contains(Tag is added)",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_renderer div[name=action_server_ids] button",
+            run: "click",
+        },
+        {
+            content: "The new action type: add to a mailing list",
+            trigger: ".modal .o_form_renderer [name=state] span[value*='crm_mailing_list']",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=crm_mailing_list_id] input",
+            run: "edit Angebote",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains(Angebote)",
+            run: "click",
+        },
+        {
+            trigger: ".modal .modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        ...stepUtils.saveForm(),
+    ],
+});
