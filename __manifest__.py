@@ -36,6 +36,7 @@
         'demo/res_partner_demo.xml',
         'demo/crm_target_group_demo.xml',
         'demo/crm_letter_template_demo.xml',
+        'demo/base_automation_demo.xml',
     ],
     'assets': {
         'web.assets_backend': [
