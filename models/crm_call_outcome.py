@@ -59,8 +59,7 @@ class CrmCallOutcome(models.Model):
         for call in self:
             rules = Rule.search([('outcome', '=', call.outcome), '|', ('target_group_id', '=', False),
                                  ('target_group_id', '=', call.target_group_id.id)])
-            partner = call.partner_id.sudo().with_context(crm_profile_source=self.env.context.get(
-                'crm_profile_source', 'api'))
+            partner = call.partner_id.sudo()  # the history still names the poster and its path (API, import)
             if rules:
                 partner.write({'category_id': [Command.link(profile.id) for profile in rules.profile_id]})
                 call.sudo().profile_ids = rules.profile_id

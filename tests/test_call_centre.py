@@ -119,4 +119,7 @@ class TestCallCentre(HttpCase, TargetGroupsCommon):
         self.assertFalse(result['messages'], result['messages'])
         call = self.env['crm.call.outcome'].search([('partner_id', '=', self.partner_anna.id)])
         self.assertEqual((call.outcome, call.note), ('callback', 'Vormittags'))
+        history = self.env['crm.profile.history'].search([('partner_id', '=', self.partner_anna.id),
+                                                          ('profile_id', '=', self.tag_interested.id)])
+        self.assertEqual((history.source, history.user_id), ('import', self.user_plain))
         self.assertIn(self.tag_interested, self.partner_anna.category_id)
