@@ -55,10 +55,10 @@ class CrmCallOutcome(models.Model):
                     ids=", ".join(map(str, strangers.ids)), group=group.display_name))
 
     def _apply(self):
-        Rule = self.env['crm.call.outcome.rule'].sudo()
+        all_rules = self.env['crm.call.outcome.rule'].sudo().search([('outcome', 'in', self.mapped('outcome'))])
         for call in self:
-            rules = Rule.search([('outcome', '=', call.outcome), '|', ('target_group_id', '=', False),
-                                 ('target_group_id', '=', call.target_group_id.id)])
+            rules = all_rules.filtered(lambda rule: rule.outcome == call.outcome and (
+                not rule.target_group_id or rule.target_group_id == call.target_group_id))
             partner = call.partner_id.sudo()  # the history still names the poster and its path (API, import)
             if rules:
                 partner.write({'category_id': [Command.link(profile.id) for profile in rules.profile_id]})

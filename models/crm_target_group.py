@@ -118,11 +118,8 @@ class CrmTargetGroup(models.Model):
 
     def action_open_members(self):
         self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.res_partner_action')
-        action['domain'] = [('crm_target_group_ids', 'in', self.ids)]
-        action['display_name'] = self.name
-        action['context'] = {'create': False}
-        return action
+        return self.env['res.partner']._crm_action_contacts(
+            [('crm_target_group_ids', 'in', self.ids)], self.name, {'create': False})
 
     def action_open_joined(self):
         return self._action_open_partners(self.joined_ids, self.env._("%(name)s: came at the last refresh",
@@ -311,6 +308,4 @@ class CrmTargetGroup(models.Model):
 
     def _action_open_partners(self, partners, name):
         self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.res_partner_action')
-        action.update(domain=[('id', 'in', partners.ids)], display_name=name, context={'create': False})
-        return action
+        return self.env['res.partner']._crm_action_contacts([('id', 'in', partners.ids)], name, {'create': False})

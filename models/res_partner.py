@@ -151,6 +151,13 @@ class ResPartner(models.Model):
         return [('id', 'in', ids)]
 
     @api.model
+    def _crm_action_contacts(self, domain, name, context=None):
+        """The Target Groups contacts list, narrowed to domain, titled name."""
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.res_partner_action')
+        action.update(domain=domain, display_name=name, context=context or {})
+        return action
+
+    @api.model
     def _crm_check_export_allowed(self):
         """Address lists and hand-over files are exports of personal data: Odoo's export right."""
         if not self.env.user.has_group('base.group_allow_export'):

@@ -136,11 +136,8 @@ class ResPartnerCategory(models.Model):
                 profile=self[0].display_name))
 
     def _action_partners(self, domain):
-        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.res_partner_action')
-        action['domain'] = domain
-        action['display_name'] = self.env._("Contacts with %(profiles)s",
-                                             profiles=", ".join(self.mapped('display_name')))
-        return action
+        return self.env['res.partner']._crm_action_contacts(domain, self.env._(
+            "Contacts with %(profiles)s", profiles=", ".join(self.mapped('display_name'))))
 
     @api.model
     def _action_done(self, message):

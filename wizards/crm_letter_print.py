@@ -36,11 +36,10 @@ class CrmLetterPrint(models.TransientModel):
 
     def action_open_missing(self):
         self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.res_partner_action')
-        missing = self.env['res.partner']._crm_without_postal_address(self._domain())
-        action.update(domain=[('id', 'in', missing.ids)], context={'create': False},
-                      display_name=self.env._("Contacts without a postal address"))
-        return action
+        Partner = self.env['res.partner']
+        missing = Partner._crm_without_postal_address(self._domain())
+        return Partner._crm_action_contacts([('id', 'in', missing.ids)],
+                                            self.env._("Contacts without a postal address"), {'create': False})
 
     # ------------------------------------------------------------
     # HELPERS
@@ -60,7 +59,7 @@ class CrmLetterPrint(models.TransientModel):
         self.ensure_one()
         Partner = self.env['res.partner']
         template = self.template_id
-        salutation = Partner._fields['crm_salutation']
+        salutation, labels = Partner._fields['crm_salutation'], {}  # labels per language
         home = self.env.company.country_id
         letters = []
         for chunk in Partner._crm_postal_addresses(self._domain()):
@@ -70,8 +69,10 @@ class CrmLetterPrint(models.TransientModel):
             bodies = template._render_field('body', ids, engine='qweb', compute_lang=True)
             for a in chunk:
                 lang = Partner._crm_letter_lang(a.lang)
-                labels = dict(salutation._description_selection(self.with_context(lang=lang).env))
-                person = '' if a.is_company else " ".join(filter(None, [labels.get(a.salutation), a.title, a.name]))
+                if lang not in labels:
+                    labels[lang] = dict(salutation._description_selection(self.with_context(lang=lang).env))
+                person = '' if a.is_company else " ".join(filter(None, [
+                    labels[lang].get(a.salutation), a.title, a.name]))
                 lines = [a.company, a.department if person else '', person, a.street, a.street2,
                          f"{a.zip} {a.city}", (a.country or '').upper() if a.country_id != home.id else '']
                 letters.append({
