@@ -1,4 +1,5 @@
 from collections import defaultdict, namedtuple
+from uuid import uuid4
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -166,61 +167,72 @@ class ResPartner(models.Model):
 
     @api.model
     def _crm_postal_addresses(self, domain, chunk_size=10000):
-        """The postal address that applies to each contact of domain, in chunks, sorted by postcode
-        and name, those without a usable address last. Set-based, for lists and letters of any size."""
-        complete, address = self._crm_postal_sql()
-        self.env.cr.execute(SQL("""
-            SELECT p.id FROM res_partner p
-              LEFT JOIN res_partner c ON c.id = p.commercial_partner_id
-             WHERE p.id IN %s
-          ORDER BY %s DESC, COALESCE(NULLIF(%s, ''), 'zzz'), p.name, p.id
-        """, self._search(domain).subselect(), complete, address['zip']))
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        for start in range(0, len(ids), chunk_size):
-            chunk = ids[start:start + chunk_size]
-            self.env.cr.execute(SQL("""
-                SELECT p.id, %(complete)s, p.crm_salutation, p.crm_academic_title, p.name, p.is_company, p.lang,
-                       CASE WHEN p.is_company THEN p.name
-                            WHEN c.id != p.id THEN c.name ELSE p.company_name END,
-                       p.crm_department, %(street)s, %(street2)s, %(zip)s, %(city)s, %(country_id)s,
-                       COALESCE(country.name->>%(lang)s, country.name->>'en_US'), p.email, p.phone
-                  FROM res_partner p
-                  LEFT JOIN res_partner c ON c.id = p.commercial_partner_id
-                  LEFT JOIN res_country country ON country.id = %(country_id)s
-                 WHERE p.id = ANY(%(ids)s)
-            """, ids=chunk, lang=self.env.lang, complete=complete, **address))
-            by_id = {row[0]: PostalAddress(*row) for row in self.env.cr.fetchall()}
-            yield [by_id[partner_id] for partner_id in chunk]
+        """The postal address that applies to each contact of domain (PostalAddress), in chunks,
+        sorted by postcode and name, those without a usable address last."""
+        query = SQL("SELECT %s FROM (%s) a ORDER BY %s",
+                    SQL(", ").join(SQL.identifier('a', column) for column in PostalAddress._fields),
+                    self._crm_postal_query(domain), self._crm_postal_order(SQL("a")))
+        for rows in self._crm_fetch_chunks(query, chunk_size):
+            yield [PostalAddress(*row) for row in rows]
 
     @api.model
     def _crm_without_postal_address(self, domain):
         """The contacts of domain that have no usable postal address, not even their company's."""
-        complete, _address = self._crm_postal_sql()
-        self.env.cr.execute(SQL("""
-            SELECT p.id FROM res_partner p
-              LEFT JOIN res_partner c ON c.id = p.commercial_partner_id
-             WHERE p.id IN %s AND NOT %s
-        """, self._search(domain).subselect(), complete))
+        self.env.cr.execute(SQL("SELECT id FROM (%s) a WHERE NOT complete", self._crm_postal_query(domain)))
         return self.browse(row[0] for row in self.env.cr.fetchall())
 
-    def _crm_postal_sql(self):
-        """SQL for the address that applies, over res_partner p joined to its company c: the
-        contact's own if street, postcode and city are filled in, else the company's."""
+    @api.model
+    def _crm_postal_query(self, domain):
+        """SQL of one row per contact of domain, with the columns of PostalAddress and sort_zip: the
+        contact's own address if street, postcode and city are filled in, else their company's."""
         self.flush_model()
         self.env['res.country'].flush_model()
         own = SQL("(COALESCE(p.street, '') != '' AND COALESCE(p.zip, '') != '' AND COALESCE(p.city, '') != '')")
         company = SQL("(COALESCE(c.street, '') != '' AND COALESCE(c.zip, '') != '' AND COALESCE(c.city, '') != '')")
         address = {
-            column: SQL("CASE WHEN %s OR NOT %s THEN p.%s ELSE c.%s END",
-                        own, company, SQL.identifier(column), SQL.identifier(column))
+            column: SQL("CASE WHEN %s OR NOT %s THEN p.%s ELSE c.%s END AS %s",
+                        own, company, SQL.identifier(column), SQL.identifier(column), SQL.identifier(column))
             for column in ('street', 'street2', 'zip', 'city', 'country_id')
         }
-        return SQL("(%s OR %s)", own, company), address
+        return SQL("""
+            SELECT p.id, (%(own)s OR %(company)s) AS complete, p.crm_salutation AS salutation,
+                   p.crm_academic_title AS title, p.name, p.is_company, p.lang,
+                   CASE WHEN p.is_company THEN p.name
+                        WHEN c.id != p.id THEN c.name ELSE p.company_name END AS company,
+                   p.crm_department AS department, %(street)s, %(street2)s, %(zip)s, %(city)s, %(country_id)s,
+                   COALESCE(country.name->>%(lang)s, country.name->>'en_US') AS country, p.email, p.phone,
+                   COALESCE(NULLIF(CASE WHEN %(own)s OR NOT %(company)s THEN p.zip ELSE c.zip END, ''), 'zzz') AS sort_zip
+              FROM res_partner p
+              LEFT JOIN res_partner c ON c.id = p.commercial_partner_id
+              LEFT JOIN res_country country
+                     ON country.id = CASE WHEN %(own)s OR NOT %(company)s THEN p.country_id ELSE c.country_id END
+             WHERE p.id IN %(ids)s
+        """, own=own, company=company, lang=self.env.lang, ids=self._search(domain).subselect(), **address)
 
     @api.model
-    def _crm_letter_salutation(self, lang, salutation, title, name, is_company):
-        """'Sehr geehrte Frau Dr. Müller,' in the contact's language, neutral when unknown."""
-        neutral, female, male = self._crm_salutation_formats(lang)
+    def _crm_postal_order(self, address):
+        """ORDER BY for rows of _crm_postal_query (alias address): by postcode, then name; those
+        without a usable address last."""
+        return SQL("%s.complete DESC, %s.sort_zip, %s.name, %s.id", address, address, address, address)
+
+    @api.model
+    def _crm_fetch_chunks(self, query, chunk_size=10000):
+        """The rows of query in chunks, through a server-side cursor: a sorted list of any size is
+        one query, and never more than a chunk of it sits in memory."""
+        cursor = SQL.identifier(f'crm_chunks_{uuid4().hex}')
+        self.env.cr.execute(SQL("DECLARE %s NO SCROLL CURSOR FOR %s", cursor, query))
+        while True:
+            self.env.cr.execute(SQL("FETCH %s FROM %s", chunk_size, cursor))
+            if not (rows := self.env.cr.fetchall()):
+                break
+            yield rows
+        self.env.cr.execute(SQL("CLOSE %s", cursor))
+
+    @api.model
+    def _crm_letter_salutation(self, lang, salutation, title, name, is_company, formats=None):
+        """'Sehr geehrte Frau Dr. Müller,' in the contact's language, neutral when unknown.
+        formats: what _crm_salutation_formats(lang) returns, if the caller has it at hand (lists)."""
+        neutral, female, male = formats or self._crm_salutation_formats(lang)
         tokens = (name or '').split()
         if is_company or not salutation or not tokens:
             return neutral

@@ -106,10 +106,21 @@ class TestAddressExport(HttpCase, TargetGroupsCommon):
             export._write_xlsx(io.BytesIO())
 
     def test_letter_salutations(self):
-        salute = self.env['res.partner']._crm_letter_salutation
-        self.assertEqual(salute('de_DE', 'ms', False, 'Ursula von der Leyen', False),
-                         'Sehr geehrte Frau von der Leyen,')
-        self.assertEqual(salute('de_CH', 'mr', 'Prof. Dr.', 'Hans Meier', False), 'Sehr geehrter Herr Prof. Dr. Meier,')
-        self.assertEqual(salute('en_US', 'ms', False, 'Jane Smith', False), 'Dear Ms Smith,')
-        self.assertEqual(salute('de_DE', False, False, 'Kim Lee', False), 'Sehr geehrte Damen und Herren,')
+        def salute(lang, salutation, title, name, is_company=False):
+            return self.env['res.partner'].new({
+                'lang': lang, 'crm_salutation': salutation, 'crm_academic_title': title, 'name': name,
+                'is_company': is_company}).crm_letter_salutation
+        self.assertEqual(salute('de_DE', 'ms', 'Dr.', 'Anna Müller'), self.env['res.partner']._crm_letter_salutation(
+            'de_DE', 'ms', 'Dr.', 'Anna Müller', False, self.env['res.partner']._crm_salutation_formats('de_DE')))
+
+        self.assertEqual(salute('de_DE', 'ms', False, 'Ursula von der Leyen'), 'Sehr geehrte Frau von der Leyen,')
+        self.assertEqual(salute('de_DE', 'mr', False, ' Hans  Peter VON  Müller '), 'Sehr geehrter Herr VON Müller,')
+        self.assertEqual(salute('de_DE', 'mr', False, 'von Müller'), 'Sehr geehrter Herr Müller,',
+                         "the first name is never taken for a particle")
+        self.assertEqual(salute('de_DE', 'ms', False, 'Cher'), 'Sehr geehrte Frau Cher,')
+        self.assertEqual(salute('de_CH', 'mr', 'Prof. Dr.', 'Hans Meier'), 'Sehr geehrter Herr Prof. Dr. Meier,')
+        self.assertEqual(salute('en_US', 'ms', False, 'Jane Smith'), 'Dear Ms Smith,')
+        self.assertEqual(salute('de_DE', False, False, 'Kim Lee'), 'Sehr geehrte Damen und Herren,')
+        self.assertEqual(salute('de_DE', 'mr', False, 'Muster GmbH', True), 'Sehr geehrte Damen und Herren,')
+        self.assertEqual(salute('de_DE', 'mr', False, '  '), 'Sehr geehrte Damen und Herren,')
         self.assertEqual(salute('de_DE', 'mr', False, 'Muster GmbH', True), 'Sehr geehrte Damen und Herren,')

@@ -1,23 +1,29 @@
+import os
 import re
 from ast import literal_eval
+from itertools import repeat, zip_longest
 from xml.sax.saxutils import escape
+from zipfile import ZIP_DEFLATED, ZipFile
 
 import xlsxwriter
+from xlsxwriter.packager import Packager
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 XML_ILLEGAL = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f]')
-XML_SPECIAL = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f&<>]')
+XML_SPACE = ' \t\r\n'  # what XML trims unless told to preserve it
+NOT_PLAIN = re.compile('[\x00-\x1f&<>]')  # a text with any of these takes the careful path
 
 
 class TextRowWorksheet(Worksheet):
     """An xlsxwriter worksheet (constant-memory mode) that writes a row of texts in one go.
 
-    xlsxwriter's generic cell writer costs ~5 µs a cell, and an address list has hundreds of
-    thousands of cells; this writes the same inline-string XML for a whole row at once.
+    xlsxwriter's generic cell writer costs ~5 µs a cell, and an address list has over a million
+    cells; this writes the same inline-string XML for a whole row at once.
     """
 
     def __init__(self):
@@ -25,18 +31,51 @@ class TextRowWorksheet(Worksheet):
         self.column_names = []
 
     def write_text_row(self, row, texts):
-        self._write_single_row(row)  # what xlsxwriter still holds (the header) goes out first
+        if self.table:  # what xlsxwriter still holds (the header) goes out first
+            self._write_single_row(row)
         if self._check_dimensions(row, len(texts) - 1):
             raise ValueError(f"row {row} cannot be written after row {self.previous_row}")
+        self.previous_row = row
         names = self.column_names
-        names += [xl_col_to_name(col) for col in range(len(names), len(texts))]
-        if XML_SPECIAL.search("".join(texts)):
-            texts = [escape(XML_ILLEGAL.sub('', text)) for text in texts]
-        cells = "".join(
-            '<c r="%s%d" t="inlineStr"><is><t%s>%s</t></is></c>' % (
-                names[col], row + 1, ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else '', text)
-            for col, text in enumerate(texts) if text)
-        self.fh.write(f'<row r="{row + 1}">{cells}</row>')
+        if len(names) < len(texts):
+            names += [xl_col_to_name(col) for col in range(len(names), len(texts))]
+        number = row + 1
+        joined = "|".join(texts)
+        if NOT_PLAIN.search(joined) or ' |' in joined or '| ' in joined or ' ' in (joined[:1], joined[-1:]):
+            cells = "".join(
+                f'<c r="{name}{number}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+                for name, text in zip(names, map(escape, map(XML_ILLEGAL.sub, repeat(''), texts))) if text
+                for space in [' xml:space="preserve"' if text[0] in XML_SPACE or text[-1] in XML_SPACE else ''])
+        else:  # the usual row: nothing to escape, no spaces to keep
+            cells = "".join([f'<c r="{name}{number}" t="inlineStr"><is><t>{text}</t></is></c>'
+                             for name, text in zip(names, texts) if text])
+        self.fh.write(f'<row r="{number}">{cells}</row>')
+
+
+class SheetsAsidePackager(Packager):
+    """xlsxwriter's packager, but the worksheets stay out of the zip it writes (see FastZipWorkbook)."""
+
+    def _create_package(self):
+        files = super()._create_package()
+        self.worksheet_files = [file for file in files if file[1].startswith('xl/worksheets/')]
+        return [file for file in files if file not in self.worksheet_files]
+
+
+class FastZipWorkbook(xlsxwriter.Workbook):
+    """A workbook (files on disk, not in memory) whose worksheets are deflated at zlib level 3
+    instead of the default level 6 that xlsxwriter always uses: a tenth larger, and 0.2 s instead
+    of 0.7 s for the 40 MB of XML of 100,000 addresses. The packager is xlsxwriter's extension point."""
+
+    def _get_packager(self):
+        self.packager = SheetsAsidePackager()
+        return self.packager
+
+    def _store_workbook(self):
+        super()._store_workbook()
+        with ZipFile(self.filename, 'a', ZIP_DEFLATED, compresslevel=3) as zip_file:
+            for path, name, _binary in self.packager.worksheet_files:
+                zip_file.write(path, name)
+                os.remove(path)
 
 
 class CrmAddressExport(models.TransientModel):
@@ -102,45 +141,70 @@ class CrmAddressExport(models.TransientModel):
         """Writes the workbook into fileobj."""
         self.ensure_one()
         self.env['res.partner']._crm_check_export_allowed()
-        workbook = xlsxwriter.Workbook(fileobj, {'constant_memory': True, 'in_memory': False})
+        workbook = FastZipWorkbook(fileobj, {'constant_memory': True, 'in_memory': False})
         header = workbook.add_format({'bold': True, 'bg_color': '#E9ECEF', 'bottom': 1})
         sheets = [workbook.add_worksheet(name, worksheet_class=TextRowWorksheet)
                   for name in (self.env._("Addresses"), self.env._("Without address"))]
-        columns = self._columns()
-        widths = [len(label) for label in columns]
+        columns, texts = self._columns(), self._texts()
+        # the widest text of each address column, from a query of its own (it runs in parallel)
+        self.env.cr.execute(SQL("SELECT %s FROM (%s) a", SQL(", ").join(
+            SQL("max(length(%s))", text) for text in texts), self._addresses()))
+        widths = [max(len(label), width or 0) for label, width in zip_longest(columns, self.env.cr.fetchone())]
         rows = [0, 0]
         for sheet in sheets:
             sheet.write_row(0, 0, columns, header)
             sheet.freeze_panes(1, 0)
-        for chunk in self._rows():
+        texts_only = not self._extra_paths()
+        for chunk in self._rows(texts):
             for with_address, values in chunk:
                 index = 0 if with_address else 1
                 rows[index] += 1
                 sheet, row = sheets[index], rows[index]
-                if all(isinstance(value, str) for value in values):
+                if texts_only or all(isinstance(value, str) for value in values):
                     sheet.write_text_row(row, values)
                 else:  # numbers and dates of further columns: xlsxwriter's own typed cells
                     sheet.write_row(row, 0, values)
-            widths = [max(width, max(map(len, map(str, column)), default=0))
-                      for width, column in zip(widths, zip(*(values for _address, values in chunk)))]
+            # the letter salutation and further columns
+            widths[len(texts):] = [max(width, *map(len, map(str, column))) for width, column in zip(
+                widths[len(texts):], zip(*(values[len(texts):] for _address, values in chunk)))]
         for sheet, last_row in zip(sheets, rows):
             sheet.autofilter(0, 0, last_row, len(columns) - 1)
             for col, width in enumerate(widths):
                 sheet.set_column(col, col, min(width, 50) + 2)
         workbook.close()
 
-    def _rows(self):
-        """Chunks of (has an address, cell values) per contact, sorted by postcode and name."""
+    def _addresses(self):
+        return self.env['res.partner']._crm_postal_query(self._domain())
+
+    def _texts(self):
+        """SQL of the address columns as they go into the cells (all but the letter salutation),
+        over a row `a` of res.partner's _crm_postal_query."""
+        salutations = self.env['res.partner']._fields['crm_salutation']._description_selection(self.env)
+        return [
+            SQL("CASE WHEN a.is_company THEN '' ELSE CASE a.salutation %s ELSE '' END END",
+                SQL(" ").join(SQL("WHEN %s THEN %s", key, label) for key, label in salutations)),
+            SQL("COALESCE(a.title, '')"), SQL("CASE WHEN a.is_company THEN '' ELSE COALESCE(a.name, '') END"),
+            *(SQL("COALESCE(%s, '')", SQL.identifier('a', column)) for column in (
+                'company', 'department', 'street', 'street2', 'zip', 'city', 'country', 'email', 'phone')),
+        ]
+
+    def _rows(self, texts):
+        """Chunks of (has an address, cell values) per contact, sorted by postcode and name: the
+        address columns' texts from SQL, then the letter salutation and the further columns."""
         Partner = self.env['res.partner']
-        salutations = dict(Partner._fields['crm_salutation']._description_selection(self.env))
+        query = SQL("SELECT a.id, a.complete, a.lang, a.salutation, a.is_company, %s FROM (%s) a ORDER BY %s",
+                    SQL(", ").join(texts), self._addresses(), Partner._crm_postal_order(SQL("a")))
+        formats = {}  # letter salutations per language
         extra = self._extra_paths()
-        for chunk in Partner._crm_postal_addresses(self._domain()):
+        for chunk in Partner._crm_fetch_chunks(query):
             extra_values = {partner.id: [value if value is not False else '' for value in partner._export_rows(extra)[0]]
-                            for partner in Partner.browse(a.id for a in chunk)} if extra else {}
-            yield [(a.complete, [
-                '' if a.is_company else salutations.get(a.salutation, ''), a.title or '',
-                '' if a.is_company else a.name, a.company or '', a.department or '', a.street or '',
-                a.street2 or '', a.zip or '', a.city or '', a.country or '', a.email or '', a.phone or '',
-                Partner._crm_letter_salutation(a.lang, a.salutation, a.title, a.name, a.is_company),
-                *extra_values.get(a.id, []),
-            ]) for a in chunk]
+                            for partner in Partner.browse(row[0] for row in chunk)} if extra else {}
+            rows = []
+            for partner_id, complete, lang, salutation, is_company, *cells in chunk:
+                if lang not in formats:
+                    formats[lang] = Partner._crm_salutation_formats(lang)
+                cells.append(Partner._crm_letter_salutation(lang, salutation, cells[1], cells[2], is_company, formats[lang]))
+                if extra:
+                    cells += extra_values[partner_id]
+                rows.append((complete, cells))
+            yield rows
