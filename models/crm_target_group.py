@@ -241,8 +241,12 @@ class CrmTargetGroup(models.Model):
         self.ensure_one()
         domain = self._include_domain() & self._rule_filter_domain()
         if excluded := self._stored_profiles('exclude_profile_ids'):
+            # in full, also for users who may not see all of them: by SQL, as category_id would
+            # drop the profiles they may not see (res.partner._search)
             branches = excluded.with_context(active_test=False).search([('id', 'child_of', excluded.ids)])
-            domain &= Domain('category_id', 'not in', branches.ids)
+            domain &= Domain('id', 'not in', SQL(
+                "SELECT partner_id FROM res_partner_res_partner_category_rel WHERE category_id = ANY(%s)",
+                branches.ids))
         if self.require_email:
             domain &= Domain('email', '!=', False)
         if self.require_address:

@@ -118,6 +118,27 @@ class ResPartner(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    @api.model
+    def _search(self, domain, *args, **kwargs):
+        """The stock `category_id` compares tag ids without the tags' record rules: searching by
+        the id of a restricted profile would tell an outsider who carries it (or, with "not in",
+        who does not). Ids of profiles the user may not see are taken out of such conditions."""
+        if not self.env.su:
+            domain = Domain(domain).map_conditions(self._crm_without_hidden_profiles)
+        return super()._search(domain, *args, **kwargs)
+
+    def _crm_without_hidden_profiles(self, condition):
+        if condition.field_expr != 'category_id' or condition.operator not in ('=', '!=', 'in', 'not in'):
+            return condition
+        values = condition.value if isinstance(condition.value, (list, tuple, set, frozenset)) else [condition.value]
+        ids = {value for value in values if isinstance(value, int) and not isinstance(value, bool) and value}
+        profiles = self.env['res.partner.category'].browse(ids).exists()
+        hidden = set(profiles.ids) - set(profiles._filtered_access('read').ids)
+        if not hidden:
+            return condition
+        return Domain('category_id', 'in' if condition.operator in ('=', 'in') else 'not in',
+                      [value for value in values if value not in hidden])
+
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)

@@ -55,11 +55,29 @@ class TestRights(TargetGroupsCommon):
         self.assertEqual(dora.category_id, self.tag_football)
         self.assertFalse(self.env['res.partner'].search([('profile_ids', 'in', self.tag_council.ids)]))
 
+    @users('tg_user')
+    def test_outsider_cannot_find_carriers_by_profile_id(self):
+        """The stock tag filter compares ids without the tags' record rules: a restricted profile's
+        id must not tell an outsider who carries it, nor who does not."""
+        Partner = self.env['res.partner']
+        mine = [('id', 'in', (self.partner_anna | self.partner_dora).ids)]
+        for domain in ([('category_id', 'in', self.tag_council.ids)], [('category_id', '=', self.tag_council.id)],
+                       ['|', ('name', '=', 'nobody'), ('category_id', 'in', [self.tag_council.id, 2 ** 31 - 1])]):
+            self.assertFalse(Partner.search(domain), domain)
+            self.assertEqual(Partner.search_count(domain), 0, domain)
+        for domain in ([('category_id', 'not in', self.tag_council.ids)], [('category_id', '!=', self.tag_council.id)]):
+            self.assertEqual(Partner.search(mine + domain), self.partner_anna | self.partner_dora, domain)
+        self.assertEqual(Partner.search(mine + [('category_id', 'in', (self.tag_council | self.tag_football).ids)]),
+                         self.partner_anna | self.partner_dora, "visible profiles filter as before")
+        self.assertEqual(Partner.search(mine + [('category_id', 'in', [False, self.tag_council.id])]),
+                         Partner, "both carry a profile the user sees")
+
     @users('tg_insider', 'tg_manager')
     def test_insider_and_manager_see_restricted(self):
         self.assertEqual(self.partner_dora.with_env(self.env).category_id, self.tag_council | self.tag_football)
         self.assertEqual(self.env['res.partner'].search([('category_id', 'in', self.tag_council.ids)]),
                          self.partner_dora)
+        self.assertEqual(self.env['res.partner'].search([('category_id', '=', self.tag_council.id)]), self.partner_dora)
 
     @users('tg_user')
     @mute_logger('odoo.addons.base.models.ir_rule')
