@@ -20,6 +20,7 @@
         'views/crm_target_group_views.xml',
         'views/mailing_mailing_views.xml',
         'views/crm_letter_template_views.xml',
+        'views/crm_letter_run_views.xml',
         'views/crm_call_outcome_views.xml',
         'views/ir_actions_server_views.xml',
         'wizards/crm_profile_merge_views.xml',

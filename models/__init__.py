@@ -1,3 +1,4 @@
+from . import crm_background_job
 from . import crm_profile_category
 from . import crm_profile_history
 from . import crm_profile_operation
@@ -10,3 +11,4 @@ from . import crm_call_outcome
 from . import crm_call_outcome_rule
 from . import base_automation
 from . import ir_actions_server
+from . import crm_letter_run

@@ -17,7 +17,9 @@ class CrmProfileOperation(models.Model):
     of the operation, which is what undo reverses.
     """
     _name = 'crm.profile.operation'
+    _inherit = ['crm.background.job']
     _description = 'Profile Assignment'
+    _cron_xmlid = 'crm_target_groups.crm_profile_operation_cron'
     _order = 'id desc'
 
     name = fields.Char(required=True)
@@ -97,18 +99,8 @@ class CrmProfileOperation(models.Model):
     # BACKGROUND JOB
     # ------------------------------------------------------------
 
-    @api.model
-    def _cron_process(self):
-        """Works off waiting assignments batch by batch, committing each (resumable)."""
-        Cron = self.env['ir.cron']
-        for operation in self.search([('state', 'in', ('queued', 'running'))], order='id'):
-            operation = operation.with_user(operation.user_id)
-            while processed := operation._process_batch():
-                remaining = operation.partner_total - operation.partner_done
-                if not Cron._commit_progress(processed, remaining=max(remaining, 0)):
-                    self.env.ref('crm_target_groups.crm_profile_operation_cron')._trigger()
-                    return
-            Cron._commit_progress()
+    def _remaining(self):
+        return max(self.partner_total - self.partner_done, 0)
 
     def _run_now(self):
         """Small assignments run in the request, all batches at once."""

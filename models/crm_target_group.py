@@ -56,9 +56,11 @@ class CrmTargetGroup(models.Model):
     call_centre = fields.Boolean('Call Centre', help="Hand the members over to the call centre: its API user "
                                                      "reads them and posts the outcomes of its calls.")
     call_outcome_ids = fields.One2many('crm.call.outcome', 'target_group_id', string='Call Outcomes')
-    call_outcome_count = fields.Integer(compute='_compute_usage_counts')
-    mailing_ids = fields.One2many('mailing.mailing', 'crm_target_group_id', string='Mailings')
-    mailing_count = fields.Integer(compute='_compute_usage_counts')
+    call_outcome_count = fields.Integer(compute='_compute_call_outcome_count')
+    # mailings are for users of Email Marketing; the others still open and use their groups
+    mailing_ids = fields.One2many('mailing.mailing', 'crm_target_group_id', string='Mailings',
+                                  groups='mass_mailing.group_mass_mailing_user')
+    mailing_count = fields.Integer(compute='_compute_mailing_count', groups='mass_mailing.group_mass_mailing_user')
 
     @api.depends_context('uid')
     @api.depends('state', 'include_profile_ids', 'include_mode', 'exclude_profile_ids', 'filter_domain',
@@ -70,13 +72,16 @@ class CrmTargetGroup(models.Model):
             group.joined_count = len(group.joined_ids)
             group.left_count = len(group.left_ids)
 
-    def _compute_usage_counts(self):
+    def _compute_mailing_count(self):
         mailings = dict(self.env['mailing.mailing']._read_group(
             [('crm_target_group_id', 'in', self.ids)], ['crm_target_group_id'], ['__count']))
+        for group in self:
+            group.mailing_count = mailings.get(group, 0)
+
+    def _compute_call_outcome_count(self):
         calls = dict(self.env['crm.call.outcome']._read_group(
             [('target_group_id', 'in', self.ids)], ['target_group_id'], ['__count']))
         for group in self:
-            group.mailing_count = mailings.get(group, 0)
             group.call_outcome_count = calls.get(group, 0)
 
     @api.constrains('filter_domain')

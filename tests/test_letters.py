@@ -1,4 +1,7 @@
+import base64
 import io
+import json
+from unittest.mock import patch
 
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
@@ -74,3 +77,40 @@ class TestLetters(HttpCase, TargetGroupsCommon):
         with self.assertRaises(Exception):
             self.env['crm.letter.template'].with_user(self.user_plain).create({
                 'name': 'Sneaky', 'body': '<p><t t-out="object.env[\'res.users\'].search([])"/></p>'})
+
+    def test_many_letters_are_printed_in_the_background(self):
+        """Above the limit of a request, a cron job prints parts and merges them; a worker killed
+        between two parts leaves no part printed twice."""
+        ICP = self.env['ir.config_parameter']
+        ICP.set_param('crm_target_groups.letters_in_request', '1')
+        ICP.set_param('crm_target_groups.letters_per_part', '1')
+        wizard = self._wizard()
+        action = wizard.action_print()
+        run = self.env['crm.letter.run'].browse(action['res_id'])
+        self.assertEqual((action['res_model'], run.state, run.letter_total), ('crm.letter.run', 'queued', 2))
+        self.assertEqual(run.user_id, self.user_plain)
+        self.assertFalse(run.with_user(self.user_insider).search([('id', '=', run.id)]), "one's own runs only")
+
+        self.partner_bernd.city = 'Salzburg'  # after the click: the run prints who was chosen then
+        Cron = type(self.env['ir.cron'])
+        run = run.with_context(force_report_rendering=True)
+        with patch.object(Cron, '_commit_progress', lambda *args, **kwargs: 1.0):
+            self.assertEqual(run.with_user(self.user_plain)._process_batch(), 1)
+            with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+                run.with_user(self.user_plain)._process_batch()
+                raise RuntimeError("worker killed before its commit")
+            self.env.invalidate_all()
+            self.assertEqual((run.state, run.letter_done, run.progress), ('running', 1, 50.0))
+            run.env['crm.letter.run']._cron_process()
+        self.assertEqual(run.state, 'done')
+        self.assertFalse(run._parts(), "the parts are merged and removed")
+        pages = PdfFileReader(io.BytesIO(base64.b64decode(run.pdf))).pages
+        texts = [" ".join(page.extract_text().split()) for page in pages]
+        self.assertEqual(len(texts), 2, "each letter once")
+        self.assertIn('Herr Bernd Huber Ring 3 1010 Salzburg AUSTRIA', texts[0])
+        self.assertIn('Sehr geehrte Frau Dr. Müller,', texts[1])
+        self.assertEqual(run.pdf_name, 'Invitation - Outdoor.pdf')
+        self.env.cr.precommit.run()  # the bus sends its notifications on commit
+        notice = self.env['bus.bus'].sudo().search([('message', 'like', 'Letters printed')], order='id desc', limit=1)
+        self.assertEqual(json.loads(notice.channel)[1:], ['res.partner', self.user_plain.partner_id.id],
+                         "the user who asked is told")

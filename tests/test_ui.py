@@ -52,6 +52,20 @@ class TestUi(HttpCase, TargetGroupsCommon):
         export = self.env['crm.address.export'].search([('target_group_id', '=', group.id)])
         self.assertEqual(export.partner_count, 3, "the export the user started covers the group")
 
+    def test_tour_letters_in_background(self):
+        """Letters to more contacts than a request prints at once: the user lands on the printing run."""
+        self.env['ir.config_parameter'].set_param('crm_target_groups.letters_in_request', '2')
+        self.env['crm.letter.template'].create({'name': 'Invitation', 'body': '<p>Hallo</p>'})
+        members = self.partner_anna | self.partner_bernd | self.partner_dora
+        members.write({'street': 'Hauptstr. 1', 'zip': '80331', 'city': 'München'})
+        group = self.env['crm.target.group'].create({
+            'name': 'Outdoor', 'include_profile_ids': [Command.set(self.tag_sport.ids)], 'user_id': self.user_plain.id})
+        self.start_tour(f'/odoo/action-crm_target_groups.crm_target_group_action/{group.id}',
+                        'crm_target_groups_letters_in_background', login='tg_user')
+        run = self.env['crm.letter.run'].search([('target_group_id', '=', group.id)])
+        self.assertEqual((run.state, run.letter_total, run.user_id), ('queued', 3, self.user_plain))
+        self.assertEqual(sorted(run.partner_order), sorted(members.ids))
+
     def test_tour_profile_automation(self):
         """An administrator attaches 'add to mailing list' to a profile; a contact getting it is added."""
         offer = self.env['res.partner.category'].create({'name': 'Gratis-Angebot', 'profile_category_id': self.cat_interests.id})

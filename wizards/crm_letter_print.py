@@ -20,6 +20,8 @@ class CrmLetterPrint(models.TransientModel):
     letter_date = fields.Date('Date', required=True, default=fields.Date.context_today)
     partner_count = fields.Integer('Letters', compute='_compute_counts')
     missing_count = fields.Integer('Without address', compute='_compute_counts')
+    in_background = fields.Boolean(compute='_compute_counts',
+                                   help="More letters than one request prints in time: a background job prints them.")
 
     @api.depends('partner_domain')
     def _compute_counts(self):
@@ -28,11 +30,23 @@ class CrmLetterPrint(models.TransientModel):
             missing = len(Partner._crm_without_postal_address(wizard._domain()))
             wizard.missing_count = missing
             wizard.partner_count = Partner.search_count(wizard._domain()) - missing
+            wizard.in_background = wizard.partner_count > self._letters_in_request()
 
     def action_print(self):
+        """A few hundred letters come out at once; more are printed in the background."""
         self.ensure_one()
-        action = self.env.ref('crm_target_groups.crm_letter_print_report').report_action(self)
-        return dict(action, close_on_report_download=True)
+        if not self.in_background:
+            action = self.env.ref('crm_target_groups.crm_letter_print_report').report_action(self)
+            return dict(action, close_on_report_download=True)
+        run = self.env['crm.letter.run'].create({
+            'name': self.env._("%(letter)s - %(recipients)s", letter=self.template_id.name,
+                               recipients=self.target_group_id.name or self.letter_date),
+            'template_id': self.template_id.id, 'target_group_id': self.target_group_id.id,
+            'letter_date': self.letter_date, 'partner_domain': self.partner_domain})
+        return {
+            'type': 'ir.actions.act_window', 'res_model': 'crm.letter.run', 'res_id': run.id,
+            'view_mode': 'form', 'views': [(False, 'form')], 'target': 'current',
+        }
 
     def action_open_missing(self):
         self.ensure_one()
@@ -44,6 +58,9 @@ class CrmLetterPrint(models.TransientModel):
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
+
+    def _letters_in_request(self):
+        return int(self.env['ir.config_parameter'].sudo().get_param('crm_target_groups.letters_in_request', 500))
 
     def _domain(self):
         return Domain(literal_eval(self.partner_domain or '[]'))

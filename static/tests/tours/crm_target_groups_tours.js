@@ -367,3 +367,44 @@ registry.category("web_tour.tours").add("crm_target_groups_profile_automation", 
         ...stepUtils.saveForm(),
     ],
 });
+
+registry.category("web_tour.tours").add("crm_target_groups_letters_in_background", {
+    steps: () => [
+        {
+            content: "Print letters to a group larger than a request can print",
+            trigger: "button[name=action_print_letters]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=template_id] input",
+            run: "edit Invitation",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains('Invitation')",
+            run: "click",
+        },
+        {
+            content: "The dialog says the letters are printed in the background",
+            trigger: ".modal .alert-info:contains('background')",
+        },
+        {
+            trigger: ".modal button[name=action_print]",
+            run: "click",
+        },
+        {
+            content: "The printing run opens, waiting for the background job",
+            trigger: ".o_form_view .o_field_widget[name=state] .o_arrow_button_current:contains('Waiting')",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=letter_total]:contains('3')",
+        },
+        {
+            content: "It is listed under Printed Letters",
+            trigger: ".o_menu_sections a:contains('Printed Letters')",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains('Invitation - Outdoor'):contains('Waiting')",
+        },
+    ],
+});
