@@ -12,6 +12,7 @@ SOURCES = [
     ('import', 'Import'),
     ('api', 'API'),
     ('merge', 'Profile merge'),
+    ('contact_merge', 'Contact merge'),
     ('automation', 'Automation'),
     ('undo', 'Undo'),
     ('other', 'Other'),

@@ -300,6 +300,28 @@ class ResPartner(models.Model):
             after = self._profile_snapshot()
         self.env['crm.profile.history']._log_changes(before, after)
 
+    def _crm_merged_profiles(self, before):
+        """After contacts were merged into this one (base.partner.merge.automatic.wizard): one
+        profile per exclusive category, its own or else the newest merged contact's, and what it
+        gained and lost in its history. before: the profile snapshot of all merged contacts."""
+        self.ensure_one()
+        own = before.get(self.id, set())
+        after = self._profile_snapshot().get(self.id, set())
+        by_category = defaultdict(set)
+        for tag in self.env['res.partner.category'].sudo().browse(after).filtered('exclusive'):
+            by_category[tag.profile_category_id].add(tag.id)
+        newest_first = sorted(before.keys() - {self.id}, reverse=True)
+        dropped = set()
+        for tag_ids in by_category.values():
+            if len(tag_ids) > 1:
+                kept = tag_ids & own or next(filter(None, (tag_ids & before[pid] for pid in newest_first)))
+                dropped |= tag_ids - {min(kept)}
+        if dropped:
+            self.sudo().with_context(crm_profile_rules_done=True).write(
+                {'category_id': [Command.unlink(tag_id) for tag_id in dropped]})
+        self.env['crm.profile.history'].with_context(crm_profile_source='contact_merge')._log_changes(
+            {self.id: own}, {self.id: after - dropped})
+
     def _keep_hidden_profiles(self, before, after, added, involved):
         Tag = self.env['res.partner.category'].with_context(active_test=False)
         hidden = involved - set(Tag.search([('id', 'in', list(involved))]).ids)

@@ -53,3 +53,24 @@ class TestExclusive(TargetGroupsCommon):
         self.cat_interests.with_user(self.user_manager).exclusive = True
         self.partner_bernd.with_user(self.user_plain).category_id |= self.tag_culture
         self.assertEqual(self.partner_bernd.category_id, self.tag_culture)
+
+    @users('tg_user')
+    def test_merging_duplicates_keeps_one_per_exclusive_category(self):
+        """Odoo's merge moves every profile to the contact that stays: its own exclusive profile
+        wins, the others' come along; the newest merged contact decides where it had none."""
+        Partner = self.env['res.partner']
+        stays = Partner.create({'name': 'Clara K.', 'category_id': [Command.set(self.tag_single.ids)]})
+        older = Partner.create({'name': 'Clara Kultur (old)', 'category_id': [Command.set(self.tag_married.ids)]})
+        newer = Partner.create({'name': 'Clara Kultur', 'category_id': [Command.set(self.tag_football.ids)]})
+        self.env['base.partner.merge.automatic.wizard']._merge((stays | older | newer).ids, dst_partner=stays)
+        self.assertFalse((older | newer).exists())
+        self.assertEqual(stays.category_id, self.tag_single | self.tag_football)
+        merged = stays.profile_history_ids.filtered(lambda h: h.source == 'contact_merge')
+        self.assertEqual([(h.change, h.profile_id) for h in merged], [('add', self.tag_football)])
+        self.assertEqual(merged.user_id, self.env.user)
+
+        widow = Partner.create({'name': 'Dora R.'})
+        first = Partner.create({'name': 'Dora Rat (1)', 'category_id': [Command.set(self.tag_single.ids)]})
+        second = Partner.create({'name': 'Dora Rat (2)', 'category_id': [Command.set(self.tag_married.ids)]})
+        self.env['base.partner.merge.automatic.wizard']._merge((widow | first | second).ids, dst_partner=widow)
+        self.assertEqual(widow.category_id, self.tag_married, "the newest merged contact's")
