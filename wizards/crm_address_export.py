@@ -1,7 +1,7 @@
 import os
 import re
 from ast import literal_eval
-from itertools import repeat, zip_longest
+from itertools import repeat
 from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -20,26 +20,32 @@ NOT_PLAIN = re.compile('[\x00-\x1f&<>]')  # a text with any of these takes the c
 
 
 class TextRowWorksheet(Worksheet):
-    """An xlsxwriter worksheet (constant-memory mode) that writes a row of texts in one go.
+    """An xlsxwriter worksheet (constant-memory mode) that writes rows of texts in one go.
 
     xlsxwriter's generic cell writer costs ~5 µs a cell, and an address list has over a million
-    cells; this writes the same inline-string XML for a whole row at once.
+    cells; this writes the same inline-string XML for whole rows at once.
     """
 
     def __init__(self):
         super().__init__()
         self.column_names = []
 
-    def write_text_row(self, row, texts):
+    def write_text_rows(self, first_row, rows):
+        """Writes rows (lists of texts) from first_row (0-based) on."""
+        if not rows:
+            return
         if self.table:  # what xlsxwriter still holds (the header) goes out first
-            self._write_single_row(row)
-        if self._check_dimensions(row, len(texts) - 1):
-            raise ValueError(f"row {row} cannot be written after row {self.previous_row}")
-        self.previous_row = row
+            self._write_single_row(first_row)
+        last_row, width = first_row + len(rows) - 1, max(map(len, rows))
+        if self._check_dimensions(first_row, 0) or self._check_dimensions(last_row, width - 1):
+            raise ValueError(f"row {first_row} cannot be written after row {self.previous_row}")
+        self.previous_row = last_row
         names = self.column_names
-        if len(names) < len(texts):
-            names += [xl_col_to_name(col) for col in range(len(names), len(texts))]
-        number = row + 1
+        names += [xl_col_to_name(col) for col in range(len(names), width)]
+        self.fh.write("".join([self._row_xml(number, texts) for number, texts in enumerate(rows, first_row + 1)]))
+
+    def _row_xml(self, number, texts):
+        names = self.column_names
         joined = "|".join(texts)
         if NOT_PLAIN.search(joined) or ' |' in joined or '| ' in joined or ' ' in (joined[:1], joined[-1:]):
             cells = "".join(
@@ -49,7 +55,7 @@ class TextRowWorksheet(Worksheet):
         else:  # the usual row: nothing to escape, no spaces to keep
             cells = "".join([f'<c r="{name}{number}" t="inlineStr"><is><t>{text}</t></is></c>'
                              for name, text in zip(names, texts) if text])
-        self.fh.write(f'<row r="{number}">{cells}</row>')
+        return f'<row r="{number}">{cells}</row>'
 
 
 class SheetsAsidePackager(Packager):
@@ -146,27 +152,29 @@ class CrmAddressExport(models.TransientModel):
         sheets = [workbook.add_worksheet(name, worksheet_class=TextRowWorksheet)
                   for name in (self.env._("Addresses"), self.env._("Without address"))]
         columns, texts = self._columns(), self._texts()
-        # the widest text of each address column, from a query of its own (it runs in parallel)
-        self.env.cr.execute(SQL("SELECT %s FROM (%s) a", SQL(", ").join(
-            SQL("max(length(%s))", text) for text in texts), self._addresses()))
-        widths = [max(len(label), width or 0) for label, width in zip_longest(columns, self.env.cr.fetchone())]
+        widths = [len(label) for label in columns]
         rows = [0, 0]
         for sheet in sheets:
             sheet.write_row(0, 0, columns, header)
             sheet.freeze_panes(1, 0)
         texts_only = not self._extra_paths()
         for chunk in self._rows(texts):
-            for with_address, values in chunk:
-                index = 0 if with_address else 1
-                rows[index] += 1
-                sheet, row = sheets[index], rows[index]
-                if texts_only or all(isinstance(value, str) for value in values):
-                    sheet.write_text_row(row, values)
-                else:  # numbers and dates of further columns: xlsxwriter's own typed cells
-                    sheet.write_row(row, 0, values)
-            # the letter salutation and further columns
-            widths[len(texts):] = [max(width, *map(len, map(str, column))) for width, column in zip(
-                widths[len(texts):], zip(*(values[len(texts):] for _address, values in chunk)))]
+            if texts_only:  # the usual list: each sheet's rows of the chunk at once
+                for index, sheet in enumerate(sheets):
+                    values = [values for with_address, values in chunk if with_address == (index == 0)]
+                    sheet.write_text_rows(rows[index] + 1, values)
+                    rows[index] += len(values)
+            else:
+                for with_address, values in chunk:
+                    index = 0 if with_address else 1
+                    rows[index] += 1
+                    if all(isinstance(value, str) for value in values):
+                        sheets[index].write_text_rows(rows[index], [values])
+                    else:  # numbers and dates of further columns: xlsxwriter's own typed cells
+                        sheets[index].write_row(rows[index], 0, values)
+            columns_of_chunk = list(zip(*(values for _address, values in chunk)))
+            widths = [max(width, *map(len, column if col < len(texts) else map(str, column)))
+                      for col, (width, column) in enumerate(zip(widths, columns_of_chunk))] + widths[len(columns_of_chunk):]
         for sheet, last_row in zip(sheets, rows):
             sheet.autofilter(0, 0, last_row, len(columns) - 1)
             for col, width in enumerate(widths):
