@@ -30,7 +30,7 @@ class CrmLetterRun(models.Model):
     partner_domain = fields.Char(required=True, readonly=True)
     user_id = fields.Many2one('res.users', string='By', required=True, default=lambda self: self.env.user,
                               readonly=True)
-    state = fields.Selection([('queued', 'Waiting'), ('running', 'Printing'), ('done', 'Done')],
+    state = fields.Selection([('queued', 'Waiting'), ('running', 'Printing'), ('done', 'Done'), ('failed', 'Failed')],
                              required=True, default='queued', readonly=True)
     partner_order = fields.Json('Recipients', readonly=True, help="Ids of the contacts to write to, in print order.")
     letter_total = fields.Integer('Letters', readonly=True)

@@ -30,7 +30,7 @@ class CrmProfileOperation(models.Model):
     user_id = fields.Many2one('res.users', string='By', required=True, default=lambda self: self.env.user,
                               readonly=True)
     state = fields.Selection([('queued', 'Waiting'), ('running', 'Running'), ('done', 'Done'),
-                              ('undone', 'Undone')], required=True, default='queued', readonly=True)
+                              ('undone', 'Undone'), ('failed', 'Failed')], required=True, default='queued', readonly=True)
     partner_total = fields.Integer('Contacts', readonly=True)
     partner_done = fields.Integer('Contacts processed', readonly=True)
     last_partner_id = fields.Integer(readonly=True)

@@ -123,3 +123,22 @@ class TestAssign(TargetGroupsCommon):
         self.assertEqual(self.crowd.category_id & self.tag_culture, self.tag_culture)
         adds = operation.history_ids.filtered(lambda h: h.change == 'add')
         self.assertEqual(sorted(adds.partner_id.ids), sorted(self.crowd.ids), "each contact exactly once")
+
+    @mute_logger('odoo.addons.crm_target_groups.models.crm_background_job')
+    def test_a_failing_background_job_stops_alone(self):
+        """An assignment that cannot go on (here its filter names a field that is gone) is marked
+        failed, its user is told, and the assignments queued after it still run."""
+        Operation = self.env['crm.profile.operation']
+        broken, fine = Operation.create([
+            {'name': 'broken', 'profile_ids': self.tag_culture.ids, 'domain': "[('no_such_field', '=', 1)]",
+             'user_id': self.user_plain.id},
+            {'name': 'fine', 'profile_ids': self.tag_culture.ids, 'domain': repr([('id', 'in', self.crowd.ids)]),
+             'user_id': self.user_plain.id, 'partner_total': 6},
+        ])
+        with patch.object(type(self.env['ir.cron']), '_commit_progress', lambda *args, **kwargs: 1.0):
+            Operation._cron_process()
+        self.assertEqual((broken.state, fine.state), ('failed', 'done'))
+        self.assertIn('unexpected error', broken.failure)
+        self.assertEqual(self.crowd.category_id & self.tag_culture, self.tag_culture)
+        self.env.cr.precommit.run()  # the bus sends its notifications on commit
+        self.assertTrue(self.env['bus.bus'].sudo().search([('message', 'like', 'unexpected error')]))

@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
 from .common import TargetGroupsCommon
@@ -114,3 +115,24 @@ class TestLetters(HttpCase, TargetGroupsCommon):
         notice = self.env['bus.bus'].sudo().search([('message', 'like', 'Letters printed')], order='id desc', limit=1)
         self.assertEqual(json.loads(notice.channel)[1:], ['res.partner', self.user_plain.partner_id.id],
                          "the user who asked is told")
+
+    @mute_logger('odoo.addons.crm_target_groups.models.crm_background_job')
+    def test_a_failing_run_stops_alone(self):
+        """A run whose letter cannot be rendered is marked failed with the reason, and the user is
+        told; the runs after it are printed all the same."""
+        self.env['ir.config_parameter'].set_param('crm_target_groups.letters_in_request', '0')
+        broken = self.env['crm.letter.template'].create({
+            'name': 'Broken', 'body': '<p><t t-out="object.no_such_field"/></p>'})
+        runs = self.env['crm.letter.run']
+        for template in (broken, self.template):
+            wizard = self._wizard()
+            wizard.template_id = template.with_user(self.user_plain)
+            runs |= runs.browse(wizard.action_print()['res_id'])
+        with patch.object(type(self.env['ir.cron']), '_commit_progress', lambda *args, **kwargs: 1.0):
+            runs.with_context(force_report_rendering=True)._cron_process()
+        self.assertEqual(runs.mapped('state'), ['failed', 'done'])
+        self.assertIn('no_such_field', runs[0].failure, "the reason, for the user")
+        self.env.cr.precommit.run()  # the bus sends its notifications on commit
+        notice = self.env['bus.bus'].sudo().search([('message', 'like', 'no_such_field')])
+        self.assertEqual(json.loads(notice.channel)[1:], ['res.partner', self.user_plain.partner_id.id])
+        self.assertEqual(runs[1].letter_done, 2)
