@@ -3,6 +3,23 @@ import { stepUtils } from "@web_tour/tour_utils";
 
 const exactItem = (name) => `.o-autocomplete--dropdown-item:not(:contains('/')):contains('${name}')`;
 
+// From a target group's form: the letter dialog with the template "Invitation"
+const printInvitation = (content) => [
+    {
+        content,
+        trigger: "button[name=action_print_letters]",
+        run: "click",
+    },
+    {
+        trigger: ".modal .o_field_widget[name=template_id] input",
+        run: "edit Invitation",
+    },
+    {
+        trigger: ".o-autocomplete--dropdown-item:contains('Invitation')",
+        run: "click",
+    },
+];
+
 registry.category("web_tour.tours").add("crm_target_groups_profile_create", {
     steps: () => [
         {
@@ -275,19 +292,7 @@ registry.category("web_tour.tours").add("crm_target_groups_save_target_group", {
             content: "The dialog closes once the download started",
             trigger: "body:not(:has(.modal))",
         },
-        {
-            content: "Print letters to the group",
-            trigger: "button[name=action_print_letters]",
-            run: "click",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=template_id] input",
-            run: "edit Invitation",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains('Invitation')",
-            run: "click",
-        },
+        ...printInvitation("Print letters to the group"),
         {
             content: "Three letters: every member has an address",
             trigger: ".modal .o_field_widget[name=partner_count]:contains('3')",
@@ -370,19 +375,7 @@ registry.category("web_tour.tours").add("crm_target_groups_profile_automation", 
 
 registry.category("web_tour.tours").add("crm_target_groups_letters_in_background", {
     steps: () => [
-        {
-            content: "Print letters to a group larger than a request can print",
-            trigger: "button[name=action_print_letters]",
-            run: "click",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=template_id] input",
-            run: "edit Invitation",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains('Invitation')",
-            run: "click",
-        },
+        ...printInvitation("Print letters to a group larger than a request can print"),
         {
             content: "The dialog says the letters are printed in the background",
             trigger: ".modal .alert-info:contains('background')",
