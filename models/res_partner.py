@@ -1,4 +1,5 @@
 from collections import defaultdict, namedtuple
+from collections.abc import Set
 from uuid import uuid4
 
 from odoo import api, fields, models, tools
@@ -130,7 +131,7 @@ class ResPartner(models.Model):
     def _crm_without_hidden_profiles(self, condition):
         if condition.field_expr != 'category_id' or condition.operator not in ('=', '!=', 'in', 'not in'):
             return condition
-        values = condition.value if isinstance(condition.value, (list, tuple, set, frozenset)) else [condition.value]
+        values = condition.value if isinstance(condition.value, (list, tuple, Set)) else [condition.value]
         ids = {value for value in values if isinstance(value, int) and not isinstance(value, bool) and value}
         profiles = self.env['res.partner.category'].browse(ids).exists()
         hidden = set(profiles.ids) - set(profiles._filtered_access('read').ids)

@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError
-from odoo.fields import Command
+from odoo.fields import Command, Domain
 from odoo.tests import Form, new_test_user, tagged, users
-from odoo.tools import mute_logger
+from odoo.tools import OrderedSet, mute_logger
 
 from .common import TargetGroupsCommon
 
@@ -62,6 +62,7 @@ class TestRights(TargetGroupsCommon):
         Partner = self.env['res.partner']
         mine = [('id', 'in', (self.partner_anna | self.partner_dora).ids)]
         for domain in ([('category_id', 'in', self.tag_council.ids)], [('category_id', '=', self.tag_council.id)],
+                       Domain('category_id', 'in', OrderedSet(self.tag_council.ids)),
                        ['|', ('name', '=', 'nobody'), ('category_id', 'in', [self.tag_council.id, 2 ** 31 - 1])]):
             self.assertFalse(Partner.search(domain), domain)
             self.assertEqual(Partner.search_count(domain), 0, domain)
