@@ -87,8 +87,8 @@ class FastZipWorkbook(xlsxwriter.Workbook):
 class CrmAddressExport(models.TransientModel):
     """An address list for a print shop: one row per contact, sorted by postcode.
 
-    Rows come from SQL in chunks of ids (already sorted), and go to xlsxwriter in its
-    constant-memory mode, so a list of 100,000 contacts never sits in memory at once.
+    Rows come from one sorted query, read in chunks through a server-side cursor, and go to
+    xlsxwriter in its constant-memory mode, so a list of 100,000 contacts never sits in memory.
     A contact person without an address of their own gets the address of their company;
     contacts without a usable address go to a second sheet instead of disappearing.
     """
