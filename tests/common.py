@@ -50,6 +50,12 @@ class TargetGroupsCommon(TransactionCase):
         cls.partner_dora = Partner.create({
             'name': 'Dora Rat', 'category_id': [Command.set((cls.tag_council | cls.tag_football).ids)]})
 
+    @classmethod
+    def _load_german(cls):
+        """German installed and this module's German terms loaded, as a German-speaking company has."""
+        cls.env['res.lang']._activate_lang('de_DE')
+        cls.env['ir.module.module']._load_module_terms(['crm_target_groups'], ['de_DE'], overwrite=True)
+
     def _import_contacts(self, rows):
         """Imports contacts as a user does from a CSV file (base_import), as the current user."""
         header = ['id', 'name', 'category_id/id']

@@ -16,8 +16,7 @@ class TestAddressExport(HttpCase, TargetGroupsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env['res.lang']._activate_lang('de_DE')
-        cls.env['ir.module.module']._load_module_terms(['crm_target_groups'], ['de_DE'], overwrite=True)
+        cls._load_german()
         germany = cls.env.ref('base.de')
         cls.company = cls.env['res.partner'].create({
             'name': 'Muster GmbH', 'is_company': True, 'street': 'Industriestr. 5', 'zip': '70173',

@@ -12,8 +12,7 @@ class TestGerman(TargetGroupsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env['res.lang']._activate_lang('de_DE')
-        cls.env['ir.module.module']._load_module_terms(['crm_target_groups'], ['de_DE'], overwrite=True)
+        cls._load_german()
         cls.user_plain.lang = 'de_DE'
 
     def test_menus_categories_and_messages_in_german(self):

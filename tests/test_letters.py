@@ -18,8 +18,7 @@ class TestLetters(HttpCase, TargetGroupsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env['res.lang']._activate_lang('de_DE')
-        cls.env['ir.module.module']._load_module_terms(['crm_target_groups'], ['de_DE'], overwrite=True)
+        cls._load_german()
         germany, austria = cls.env.ref('base.de'), cls.env.ref('base.at')
         cls.env.company.write({'name': 'Beispiel AG', 'street': 'Marktplatz 1', 'zip': '10115', 'city': 'Berlin',
                                'country_id': germany.id, 'logo': False})

@@ -172,9 +172,8 @@ class CrmAddressExport(models.TransientModel):
                         sheets[index].write_text_rows(rows[index], [values])
                     else:  # numbers and dates of further columns: xlsxwriter's own typed cells
                         sheets[index].write_row(rows[index], 0, values)
-            columns_of_chunk = list(zip(*(values for _address, values in chunk)))
             widths = [max(width, *map(len, column if col < len(texts) else map(str, column)))
-                      for col, (width, column) in enumerate(zip(widths, columns_of_chunk))] + widths[len(columns_of_chunk):]
+                      for col, (width, column) in enumerate(zip(widths, zip(*(values for _address, values in chunk))))]
         for sheet, last_row in zip(sheets, rows):
             sheet.autofilter(0, 0, last_row, len(columns) - 1)
             for col, width in enumerate(widths):
