@@ -52,4 +52,5 @@
         ],
     },
     'application': True,
+    'uninstall_hook': 'uninstall_hook',
 }

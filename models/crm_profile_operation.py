@@ -13,8 +13,8 @@ class CrmProfileOperation(models.Model):
 
     Contacts are processed in batches ordered by id; the id reached is stored with each batch in
     the same transaction, so a job killed mid-way resumes after the last committed batch: no
-    contact is done twice, none forgotten. Exactly what changed is in the profile history rows
-    of the operation, which is what undo reverses.
+    contact is done twice, none forgotten. Exactly what changed is in the operation's profile
+    history sets (one per batch and profile, see `crm.profile.history`), which is what undo reverses.
     """
     _name = 'crm.profile.operation'
     _inherit = ['crm.background.job']
@@ -38,6 +38,10 @@ class CrmProfileOperation(models.Model):
     history_ids = fields.One2many('crm.profile.history', 'operation_id', string='Changes')
     change_count = fields.Integer('Number of changes', compute='_compute_change_count')
     undo_report = fields.Text(readonly=True)
+    unused_profile_ids = fields.Many2many(
+        'res.partner.category', 'crm_profile_operation_unused_profile_rel', readonly=True,
+        help="Profiles no contact carried when the operation started: unless they changed since, "
+             "its contacts are all that carry them, and undo takes them by profile.")
 
     @api.depends('partner_total', 'partner_done')
     def _compute_progress(self):
@@ -64,36 +68,97 @@ class CrmProfileOperation(models.Model):
                 'crm_target_groups.group_crm_target_groups_manager'):
             raise AccessError(self.env._("Only its author or a manager can undo an assignment."))
         self.env.flush_all()
-        later = SQL("""EXISTS (SELECT 1 FROM crm_profile_history l
-                                WHERE l.partner_id = h.partner_id AND l.profile_id = h.profile_id AND l.id > h.id)""")
-        self.env.cr.execute(SQL("""
-            SELECT count(DISTINCT h.partner_id) FROM crm_profile_history h WHERE h.operation_id = %s AND %s
-        """, self.id, later))
-        skipped = self.env.cr.fetchone()[0]
-        self.env.cr.execute(SQL("""
-            WITH mine AS (SELECT h.partner_id, h.profile_id, h.change FROM crm_profile_history h
-                           WHERE h.operation_id = %(op)s AND NOT %(later)s),
-                 removed AS (DELETE FROM res_partner_res_partner_category_rel r USING mine
-                              WHERE mine.change = 'add' AND r.partner_id = mine.partner_id
-                                AND r.category_id = mine.profile_id
-                          RETURNING r.partner_id, r.category_id AS profile_id, 'remove' AS change),
-                 added AS (INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
-                           SELECT partner_id, profile_id FROM mine WHERE change = 'remove'
-                           ON CONFLICT DO NOTHING
-                        RETURNING partner_id, category_id AS profile_id, 'add' AS change)
-            INSERT INTO crm_profile_history (partner_id, profile_id, change, date, user_id, source)
-            SELECT partner_id, profile_id, change, %(now)s, %(uid)s, 'undo' FROM removed
-             UNION ALL
-            SELECT partner_id, profile_id, change, %(now)s, %(uid)s, 'undo' FROM added
-        """, op=self.id, later=later, now=fields.Datetime.now(), uid=self.env.uid))
+        skipped = self._undo_changed_since() if self._changed_since() else self._undo_all()
         self._invalidate_profile_caches()
         self.write({
             'state': 'undone',
-            'undo_report': skipped and self.env._(
+            'undo_report': self.env._(
                 "%(count)s contacts had this profile changed again after the assignment; "
-                "they were left as they are.", count=skipped),
+                "they were left as they are.", count=skipped) if skipped else False,
         })
         return True
+
+    def _changed_since(self):
+        """Whether any profile of the operation changed on any contact after its first batch."""
+        self.env.cr.execute(SQL("""
+            WITH mine AS (SELECT array_agg(DISTINCT profile_id) AS profile_ids, min(id) AS first
+                            FROM crm_profile_history_set WHERE operation_id = %(op)s)
+            SELECT EXISTS (SELECT FROM crm_profile_history_line l, mine
+                            WHERE l.profile_id = ANY(mine.profile_ids) AND l.id > mine.first)
+                OR EXISTS (SELECT FROM crm_profile_history_set s, mine
+                            WHERE s.profile_id = ANY(mine.profile_ids) AND s.id > mine.first
+                              AND s.operation_id IS DISTINCT FROM %(op)s)
+        """, op=self.id))
+        return self.env.cr.fetchone()[0]
+
+    def _undo_all(self):
+        """Nothing changed since: every change of the operation is reversed, set by set; a
+        profile no contact carried before goes by profile, which spares looking each contact up."""
+        rel = SQL("res_partner_res_partner_category_rel")
+        self.env.cr.execute(SQL("""
+            SELECT DISTINCT profile_id FROM crm_profile_history_set WHERE operation_id = %s AND change = 'add'
+        """, self.id))
+        for (profile_id,) in self.env.cr.fetchall():
+            contacts = SQL() if profile_id in self.unused_profile_ids.ids else SQL("""
+                AND partner_id = ANY(ARRAY(SELECT unnest(partner_ids) FROM crm_profile_history_set
+                                            WHERE operation_id = %s AND profile_id = %s AND change = 'add'))
+            """, self.id, profile_id)
+            self.env.cr.execute(SQL("DELETE FROM %s WHERE category_id = %s %s", rel, profile_id, contacts))
+        self.env.cr.execute(SQL("""
+            INSERT INTO %s (category_id, partner_id)
+            SELECT profile_id, unnest(partner_ids) FROM crm_profile_history_set
+             WHERE operation_id = %s AND change = 'remove'
+            ON CONFLICT DO NOTHING;
+            INSERT INTO crm_profile_history_set (partner_ids, profile_id, change, date, user_id, source)
+            SELECT partner_ids, profile_id, CASE change WHEN 'add' THEN 'remove' ELSE 'add' END, %s, %s, 'undo'
+              FROM crm_profile_history_set
+             WHERE operation_id = %s
+        """, rel, self.id, fields.Datetime.now(), self.env.uid, self.id))
+        return 0
+
+    def _undo_changed_since(self):
+        """Reverses the changes of contacts whose profile did not change since, one by one;
+        returns how many contacts were left as they are."""
+        self.env.cr.execute(SQL("""
+            WITH mine AS (SELECT s.id AS set_id, s.profile_id, s.change, c.partner_id
+                            FROM crm_profile_history_set s, unnest(s.partner_ids) c(partner_id)
+                           WHERE s.operation_id = %(op)s),
+                 later AS (SELECT m.set_id, m.partner_id FROM mine m
+                            WHERE EXISTS (SELECT FROM crm_profile_history_line l
+                                           WHERE l.partner_id = m.partner_id AND l.profile_id = m.profile_id
+                                             AND l.id > m.set_id)
+                            UNION
+                           SELECT m.set_id, m.partner_id
+                             FROM mine m
+                             JOIN (SELECT s.id, s.profile_id, unnest(s.partner_ids) AS partner_id
+                                     FROM crm_profile_history_set s
+                                    WHERE s.profile_id IN (SELECT profile_id FROM mine)
+                                      AND s.id > (SELECT min(set_id) FROM mine)
+                                      AND s.operation_id IS DISTINCT FROM %(op)s) o
+                               ON o.partner_id = m.partner_id AND o.profile_id = m.profile_id AND o.id > m.set_id),
+                 undo AS (SELECT m.* FROM mine m
+                           WHERE NOT EXISTS (SELECT FROM later
+                                              WHERE later.set_id = m.set_id AND later.partner_id = m.partner_id)),
+                 removed AS (DELETE FROM res_partner_res_partner_category_rel r USING undo u
+                              WHERE u.change = 'add' AND r.partner_id = u.partner_id AND r.category_id = u.profile_id
+                          RETURNING r.partner_id, r.category_id),
+                 added AS (INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
+                           SELECT partner_id, profile_id FROM undo WHERE change = 'remove'
+                           ON CONFLICT DO NOTHING
+                        RETURNING partner_id, category_id),
+                 done AS (SELECT u.set_id, u.profile_id, 'remove' AS change, u.partner_id
+                            FROM undo u JOIN removed r ON r.partner_id = u.partner_id AND r.category_id = u.profile_id
+                           WHERE u.change = 'add'
+                           UNION ALL
+                          SELECT u.set_id, u.profile_id, 'add', u.partner_id
+                            FROM undo u JOIN added a ON a.partner_id = u.partner_id AND a.category_id = u.profile_id
+                           WHERE u.change = 'remove'),
+                 recorded AS (INSERT INTO crm_profile_history_set (partner_ids, profile_id, change, date, user_id, source)
+                              SELECT array_agg(partner_id), profile_id, change, %(now)s, %(uid)s, 'undo'
+                                FROM done GROUP BY set_id, profile_id, change)
+            SELECT count(DISTINCT partner_id) FROM later
+        """, op=self.id, now=fields.Datetime.now(), uid=self.env.uid))
+        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------
     # BACKGROUND JOB
@@ -115,6 +180,13 @@ class CrmProfileOperation(models.Model):
         if not partners:
             self.state = 'done'
             return 0
+        if not self.partner_done:
+            self.env.flush_all()
+            self.env.cr.execute(SQL("""
+                SELECT p.id FROM unnest(%s::int4[]) p(id)
+                 WHERE NOT EXISTS (SELECT FROM res_partner_res_partner_category_rel WHERE category_id = p.id)
+            """, self.profile_ids.ids))
+            self.unused_profile_ids = [row[0] for row in self.env.cr.fetchall()]
         self._apply(partners.ids)
         self.write({
             'state': 'running',
@@ -124,45 +196,41 @@ class CrmProfileOperation(models.Model):
         return len(partners)
 
     def _apply(self, partner_ids):
-        """Set-based: one statement per profile writes the relation and its history rows; then
-        the "profile is added" automation rules run for the contacts that got one."""
+        """Set-based: one statement per profile writes the relation and the batch's history set;
+        then the "profile is added" automation rules run for the contacts that got one."""
         self.env.flush_all()
-        now, uid = fields.Datetime.now(), self.env.uid
         Automation = self.env['base.automation']
         triggered = set(Automation._get_actions(self.env['res.partner'], ['on_tag_set']).sudo().mapped('trg_field_ref'))
+        # an array literal: PostgreSQL reads it far faster than ARRAY[...] of 5,000 constants
+        batch = SQL("%s::int4[]", "{%s}" % ",".join(map(str, partner_ids)))
+        rel = SQL("res_partner_res_partner_category_rel")
         added = {}
         for profile in self.profile_ids.sudo().with_context(active_test=False):
             # archived siblings too, as the contact form's write path does
             siblings = (profile.profile_category_id.profile_ids - profile).ids \
                 if profile.exclusive or self.mode == 'replace' else []
             if self.mode == 'remove':
-                changed = SQL("""
-                    removed AS (DELETE FROM res_partner_res_partner_category_rel
-                                 WHERE partner_id = ANY(%s::int[]) AND category_id = %s
-                             RETURNING partner_id, category_id AS profile_id, 'remove' AS change)
-                """, partner_ids, profile.id)
-                selects = SQL("SELECT * FROM removed")
+                changes = [SQL("""DELETE FROM %s WHERE partner_id = ANY(%s) AND category_id = %s
+                                  RETURNING partner_id, category_id, 'remove' AS change""", rel, batch, profile.id)]
             else:
-                targets = SQL("SELECT partner_id FROM added") if self.mode == 'add' \
-                    else SQL("SELECT unnest(%s::int[])", partner_ids)
-                changed = SQL("""
-                    added AS (INSERT INTO res_partner_res_partner_category_rel (category_id, partner_id)
-                              SELECT %s, unnest(%s::int[]) ON CONFLICT DO NOTHING
-                           RETURNING partner_id, category_id AS profile_id, 'add' AS change),
-                    removed AS (DELETE FROM res_partner_res_partner_category_rel
-                                 WHERE category_id = ANY(%s::int[]) AND partner_id IN (%s)
-                             RETURNING partner_id, category_id AS profile_id, 'remove' AS change)
-                """, profile.id, partner_ids, siblings, targets)
-                selects = SQL("SELECT * FROM added UNION ALL SELECT * FROM removed")
+                changes = [SQL("""INSERT INTO %s (category_id, partner_id) SELECT %s, unnest(%s) ON CONFLICT DO NOTHING
+                                  RETURNING partner_id, category_id, 'add' AS change""", rel, profile.id, batch)]
+                if siblings:
+                    targets = SQL("SELECT partner_id FROM change_0") if self.mode == 'add' else SQL("SELECT unnest(%s)", batch)
+                    changes.append(SQL("""DELETE FROM %s WHERE category_id = ANY(%s) AND partner_id IN (%s)
+                                          RETURNING partner_id, category_id, 'remove' AS change""", rel, siblings, targets))
             self.env.cr.execute(SQL("""
-                WITH %s, changes AS (%s)
-                INSERT INTO crm_profile_history (partner_id, profile_id, change, date, user_id, source, operation_id)
-                SELECT partner_id, profile_id, change, %s, %s, 'wizard', %s FROM changes
-                %s
-            """, changed, selects, now, uid, self.id,
-                SQL("RETURNING partner_id, change") if profile.id in triggered else SQL()))
+                WITH %s
+                INSERT INTO crm_profile_history_set (partner_ids, profile_id, change, date, user_id, source, operation_id)
+                SELECT array_agg(partner_id), category_id, change, %s, %s, 'wizard', %s
+                  FROM (%s) changes
+              GROUP BY category_id, change
+             RETURNING change, partner_ids
+            """, SQL(", ").join(SQL("change_%s AS (%s)", SQL(str(index)), change) for index, change in enumerate(changes)),
+                fields.Datetime.now(), self.env.uid, self.id,
+                SQL(" UNION ALL ").join(SQL("SELECT * FROM change_%s", SQL(str(index))) for index in range(len(changes)))))
             if profile.id in triggered:
-                added[profile.id] = [pid for pid, change in self.env.cr.fetchall() if change == 'add']
+                added[profile.id] = [pid for change, ids in self.env.cr.fetchall() if change == 'add' for pid in ids]
         self._invalidate_profile_caches()
         if added:
             Automation._crm_profiles_added(added)

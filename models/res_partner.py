@@ -159,6 +159,10 @@ class ResPartner(models.Model):
         self._apply_profile_rules(before)
         return result
 
+    def unlink(self):
+        self.env['crm.profile.history']._move_partners(self.ids)
+        return super().unlink()
+
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------

@@ -98,25 +98,38 @@ def bench_wizard_and_undo(env, target):
     rows = [('wizard: tag N contacts', median_time(env, wizard), median_time(env, sql_add),
              median_time(env, stock, runs=1))]
 
-    # undo, from a state where the operation is done
-    env.cr.execute("SAVEPOINT undo_base")
-    wizard_op = env['crm.profile.operation'].create({
-        'name': 'bench', 'mode': 'add', 'profile_ids': target.ids, 'domain': domain, 'partner_total': len(partners)})
-    wizard_op._run_now()
-    env.flush_all()
+    def undo_rows(what, operation, sql_remove, stock_remove):
+        """Undo measured from the state where the operation is done."""
+        env.cr.execute("SAVEPOINT undo_base")
+        operation._run_now()
+        env.flush_all()
+        row = (what, median_time(env, operation.action_undo), median_time(env, sql_remove),
+               median_time(env, stock_remove, runs=1))
+        env.cr.execute("ROLLBACK TO SAVEPOINT undo_base")
+        env.invalidate_all()
+        return row
 
-    def undo():
-        wizard_op.action_undo()
+    def operation():
+        return env['crm.profile.operation'].create({
+            'name': 'bench', 'mode': 'add', 'profile_ids': target.ids, 'domain': domain,
+            'partner_total': len(partners)})
 
-    def sql_remove():
-        env.cr.execute(SQL("DELETE FROM %s WHERE category_id = %s", rel, target.id))
+    rows.append(undo_rows(
+        'undo of that operation', operation(),
+        lambda: env.cr.execute(SQL("DELETE FROM %s WHERE category_id = %s", rel, target.id)),
+        lambda: partners.write({'category_id': [Command.unlink(target.id)]})))
 
-    def stock_remove():
-        partners.write({'category_id': [Command.unlink(target.id)]})
-
-    rows.append(('undo of that operation', median_time(env, undo), median_time(env, sql_remove),
-                 median_time(env, stock_remove, runs=1)))
-    env.cr.execute("ROLLBACK TO SAVEPOINT undo_base")
+    # the same, where every tenth contact carried the profile before: undo must leave those
+    env.cr.execute("SAVEPOINT holders")
+    env.cr.execute(SQL("""INSERT INTO %s (category_id, partner_id)
+                          SELECT %s, id FROM res_partner WHERE name LIKE 'Bench %%' AND id %% 10 = 0""", rel, target.id))
+    added = partners.filtered(lambda partner: partner.id % 10)
+    rows.append(undo_rows(
+        'undo, where others carried the profile before', operation(),
+        lambda: env.cr.execute(SQL("DELETE FROM %s WHERE category_id = %s AND partner_id = ANY(%s::int4[])",
+                                   rel, target.id, "{%s}" % ",".join(map(str, added.ids)))),
+        lambda: added.write({'category_id': [Command.unlink(target.id)]})))
+    env.cr.execute("ROLLBACK TO SAVEPOINT holders")
     env.invalidate_all()
     return rows
 

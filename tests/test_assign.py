@@ -85,6 +85,24 @@ class TestAssign(TargetGroupsCommon):
             operation.action_undo()
 
     @users('tg_user')
+    def test_undo_without_later_edits_restores_exactly(self):
+        """Nothing changed since: a profile only the assignment's contacts carry is taken by
+        profile, one others carry too (married) contact by contact; both end as before."""
+        fresh = self.env['res.partner.category'].sudo().create(
+            {'name': 'Fresh', 'profile_category_id': self.cat_interests.id})
+        self._wizard(self.crowd, self.tag_married | fresh).save().action_apply()
+        operation = self._operation()
+        self.assertEqual(operation.change_count, 13)
+        operation.action_undo()
+        self.assertEqual((operation.state, operation.undo_report), ('undone', False))
+        self.assertEqual(self.crowd[:2].category_id, self.tag_single)
+        self.assertEqual(self.crowd[2].category_id, self.tag_married, "had it before: keeps it")
+        self.assertFalse(self.crowd[3:].category_id)
+        undone = self.env['crm.profile.history'].search([('partner_id', '=', self.crowd[0].id), ('source', '=', 'undo')])
+        self.assertEqual({(h.profile_id.name, h.change) for h in undone},
+                         {('married', 'remove'), ('single', 'add'), ('Fresh', 'remove')})
+
+    @users('tg_user')
     @mute_logger('odoo.addons.base.models.ir_rule')
     def test_outsider_cannot_assign_restricted(self):
         with self.assertRaises(AccessError):

@@ -15,3 +15,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
         if len(kept := partners.exists()) == 1 and len(partners) > 1:
             kept._crm_merged_profiles(before)
+
+    def _update_foreign_keys(self, src_partners, dst_partner):
+        self.env['crm.profile.history']._move_partners(src_partners.ids, into=dst_partner.id)
+        return super()._update_foreign_keys(src_partners, dst_partner)
