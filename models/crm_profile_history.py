@@ -26,6 +26,10 @@ SET_ID_BASE = 10 ** 12
 SET_SIZE = 10 ** 6
 
 
+def span(ids):
+    return SQL("int4range(%s, %s, '[]')", min(ids), max(ids))
+
+
 class CrmProfileHistory(models.Model):
     """One row per profile added to or taken from a contact: who, when, through which path.
 
@@ -35,6 +39,9 @@ class CrmProfileHistory(models.Model):
     - `crm_profile_history_set`, a row per batch of an assignment (or its undo) and profile, the
       contacts' ids in an array: tagging 100,000 contacts writes 20 rows instead of 100,000 rows
       whose foreign keys PostgreSQL would check one by one (twice the cost of the tagging itself).
+      A set is found by the span of its ids (a batch is a run of contacts in id order), through
+      a GiST index: one entry per set, where an index of the ids themselves (GIN) would cost as
+      much as the rows it spares.
     Both take their ids from one sequence (`serial`), which orders all changes. `_search` adds
     conditions on the tables' own columns, so that a contact's history or a fetch by id goes
     through their indexes instead of unnesting every set.
@@ -73,6 +80,7 @@ class CrmProfileHistory(models.Model):
             CREATE TABLE IF NOT EXISTS crm_profile_history_set (
                 id int PRIMARY KEY DEFAULT nextval('crm_profile_history_line_id_seq'),
                 partner_ids int4[] NOT NULL,
+                partner_span int4range NOT NULL,  -- from the least id to the greatest
                 profile_id int NOT NULL REFERENCES res_partner_category ON DELETE CASCADE,
                 change varchar NOT NULL,
                 date timestamp NOT NULL,
@@ -83,20 +91,23 @@ class CrmProfileHistory(models.Model):
             -- ids hardly compress: trying costs more than it saves
             ALTER TABLE crm_profile_history_set ALTER partner_ids SET STORAGE EXTERNAL;
             CREATE INDEX IF NOT EXISTS crm_profile_history_set_partner_idx
-                ON crm_profile_history_set USING gin (partner_ids);
+                ON crm_profile_history_set USING gist (partner_span);
             CREATE INDEX IF NOT EXISTS crm_profile_history_set_profile_idx
                 ON crm_profile_history_set (profile_id, id);
             CREATE INDEX IF NOT EXISTS crm_profile_history_set_operation_idx
                 ON crm_profile_history_set (operation_id) WHERE operation_id IS NOT NULL;
             CREATE OR REPLACE VIEW crm_profile_history AS (
                 SELECT l.id::bigint AS id, l.id AS serial, l.partner_id, l.profile_id, l.change, l.date,
-                       l.user_id, l.source, NULL::int AS operation_id, ARRAY[l.partner_id] AS set_partner_ids
+                       l.user_id, l.source, NULL::int AS operation_id,
+                       int4range(l.partner_id, l.partner_id, '[]') AS partner_span
                   FROM crm_profile_history_line l
                  UNION ALL
-                SELECT %(base)s + s.id::bigint * %(size)s + c.position, s.id, c.partner_id, s.profile_id,
-                       s.change, s.date, s.user_id, s.source, s.operation_id, s.partner_ids
-                  FROM crm_profile_history_set s,
-                       unnest(s.partner_ids) WITH ORDINALITY c(partner_id, position)
+                -- ordered, so that the newest changes come first without unnesting every set
+                (SELECT %(base)s + s.id::bigint * %(size)s + c.position, s.id, c.partner_id, s.profile_id,
+                        s.change, s.date, s.user_id, s.source, s.operation_id, s.partner_span
+                   FROM crm_profile_history_set s,
+                        unnest(s.partner_ids) WITH ORDINALITY c(partner_id, position)
+               ORDER BY s.id DESC)
             )
         """, base=SET_ID_BASE, size=SET_SIZE))
 
@@ -114,7 +125,7 @@ class CrmProfileHistory(models.Model):
                 else list(condition.value) if hasattr(condition.value, '__iter__') else [condition.value]
             ids = [value for value in values if isinstance(value, int) and not isinstance(value, bool)]
             if condition.field_expr == 'partner_id' and ids:
-                query.add_where(SQL("%s && %s::int4[]", SQL.identifier(query.table, 'set_partner_ids'), ids))
+                query.add_where(SQL("%s && %s", SQL.identifier(query.table, 'partner_span'), span(ids)))
             elif condition.field_expr == 'id' and ids:
                 # lines and sets share one sequence: their own ids never meet
                 serials = {value if value < SET_ID_BASE else (value - SET_ID_BASE) // SET_SIZE for value in ids}
@@ -144,13 +155,15 @@ class CrmProfileHistory(models.Model):
         """The sets hold contact ids without foreign keys: a deleted contact leaves them, a merged
         one gives its place to the contact it was merged into (as Odoo moves the lines)."""
         self.env.cr.execute(SQL("""
-            UPDATE crm_profile_history_set
-               SET partner_ids = ARRAY(SELECT CASE WHEN p = ANY(%(ids)s) THEN %(into)s ELSE p END
-                                         FROM unnest(partner_ids) WITH ORDINALITY u(p, n)
-                                        WHERE %(into)s IS NOT NULL OR p <> ALL(%(ids)s) ORDER BY n)
-             WHERE partner_ids && %(ids)s;
+            UPDATE crm_profile_history_set s
+               SET (partner_ids, partner_span) = (
+                   SELECT coalesce(array_agg(p ORDER BY n), '{}'), coalesce(int4range(min(p), max(p), '[]'), 'empty')
+                     FROM (SELECT CASE WHEN p = ANY(%(ids)s) THEN %(into)s ELSE p END, n
+                             FROM unnest(s.partner_ids) WITH ORDINALITY u(p, n)) moved (p, n)
+                    WHERE p IS NOT NULL)
+             WHERE partner_span && %(span)s AND partner_ids && %(ids)s;
             DELETE FROM crm_profile_history_set WHERE partner_ids = '{}'
-        """, ids=SQL("%s::int4[]", list(partner_ids)), into=into))
+        """, ids=SQL("%s::int4[]", list(partner_ids)), span=span(partner_ids), into=into))
         self.invalidate_model()
 
     @api.model

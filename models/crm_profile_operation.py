@@ -8,6 +8,11 @@ from odoo.tools import SQL
 BATCH_SIZE = 5000
 
 
+def int_array(ids):
+    """ids as an array literal: PostgreSQL reads it far faster than ARRAY[...] of as many constants."""
+    return SQL("%s::int4[]", "{%s}" % ",".join(map(str, ids)))
+
+
 class CrmProfileOperation(models.Model):
     """One run of the assignment wizard: what was done to which contacts, by whom, with undo.
 
@@ -99,18 +104,25 @@ class CrmProfileOperation(models.Model):
             SELECT DISTINCT profile_id FROM crm_profile_history_set WHERE operation_id = %s AND change = 'add'
         """, self.id))
         for (profile_id,) in self.env.cr.fetchall():
-            contacts = SQL() if profile_id in self.unused_profile_ids.ids else SQL("""
-                AND partner_id = ANY(ARRAY(SELECT unnest(partner_ids) FROM crm_profile_history_set
-                                            WHERE operation_id = %s AND profile_id = %s AND change = 'add'))
-            """, self.id, profile_id)
+            contacts = SQL()
+            if profile_id not in self.unused_profile_ids.ids:
+                # the ids as a constant, which PostgreSQL looks up in a hash table (a join would
+                # rely on statistics that do not know the rows the assignment just wrote)
+                self.env.cr.execute(SQL("""
+                    SELECT partner_ids FROM crm_profile_history_set
+                     WHERE operation_id = %s AND profile_id = %s AND change = 'add'
+                """, self.id, profile_id))
+                ids = [pid for (partner_ids,) in self.env.cr.fetchall() for pid in partner_ids]
+                contacts = SQL("AND partner_id = ANY(%s)", int_array(ids))
             self.env.cr.execute(SQL("DELETE FROM %s WHERE category_id = %s %s", rel, profile_id, contacts))
         self.env.cr.execute(SQL("""
             INSERT INTO %s (category_id, partner_id)
             SELECT profile_id, unnest(partner_ids) FROM crm_profile_history_set
              WHERE operation_id = %s AND change = 'remove'
             ON CONFLICT DO NOTHING;
-            INSERT INTO crm_profile_history_set (partner_ids, profile_id, change, date, user_id, source)
-            SELECT partner_ids, profile_id, CASE change WHEN 'add' THEN 'remove' ELSE 'add' END, %s, %s, 'undo'
+            INSERT INTO crm_profile_history_set (partner_ids, partner_span, profile_id, change, date, user_id, source)
+            SELECT partner_ids, partner_span, profile_id, CASE change WHEN 'add' THEN 'remove' ELSE 'add' END,
+                   %s, %s, 'undo'
               FROM crm_profile_history_set
              WHERE operation_id = %s
         """, rel, self.id, fields.Datetime.now(), self.env.uid, self.id))
@@ -141,21 +153,20 @@ class CrmProfileOperation(models.Model):
                                               WHERE later.set_id = m.set_id AND later.partner_id = m.partner_id)),
                  removed AS (DELETE FROM res_partner_res_partner_category_rel r USING undo u
                               WHERE u.change = 'add' AND r.partner_id = u.partner_id AND r.category_id = u.profile_id
-                          RETURNING r.partner_id, r.category_id),
+                          RETURNING u.set_id, u.profile_id, 'remove' AS change, u.partner_id),
+                 restored AS (SELECT u.set_id, u.profile_id, 'add' AS change, u.partner_id FROM undo u
+                               WHERE u.change = 'remove' AND NOT EXISTS (
+                                     SELECT FROM res_partner_res_partner_category_rel r
+                                      WHERE r.partner_id = u.partner_id AND r.category_id = u.profile_id)),
                  added AS (INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
-                           SELECT partner_id, profile_id FROM undo WHERE change = 'remove'
-                           ON CONFLICT DO NOTHING
-                        RETURNING partner_id, category_id),
-                 done AS (SELECT u.set_id, u.profile_id, 'remove' AS change, u.partner_id
-                            FROM undo u JOIN removed r ON r.partner_id = u.partner_id AND r.category_id = u.profile_id
-                           WHERE u.change = 'add'
-                           UNION ALL
-                          SELECT u.set_id, u.profile_id, 'add', u.partner_id
-                            FROM undo u JOIN added a ON a.partner_id = u.partner_id AND a.category_id = u.profile_id
-                           WHERE u.change = 'remove'),
-                 recorded AS (INSERT INTO crm_profile_history_set (partner_ids, profile_id, change, date, user_id, source)
-                              SELECT array_agg(partner_id), profile_id, change, %(now)s, %(uid)s, 'undo'
-                                FROM done GROUP BY set_id, profile_id, change)
+                           SELECT partner_id, profile_id FROM restored
+                           ON CONFLICT DO NOTHING),
+                 recorded AS (INSERT INTO crm_profile_history_set
+                                     (partner_ids, partner_span, profile_id, change, date, user_id, source)
+                              SELECT array_agg(partner_id), int4range(min(partner_id), max(partner_id), '[]'),
+                                     profile_id, change, %(now)s, %(uid)s, 'undo'
+                                FROM (SELECT * FROM removed UNION ALL SELECT * FROM restored) done
+                            GROUP BY set_id, profile_id, change)
             SELECT count(DISTINCT partner_id) FROM later
         """, op=self.id, now=fields.Datetime.now(), uid=self.env.uid))
         return self.env.cr.fetchone()[0]
@@ -201,8 +212,7 @@ class CrmProfileOperation(models.Model):
         self.env.flush_all()
         Automation = self.env['base.automation']
         triggered = set(Automation._get_actions(self.env['res.partner'], ['on_tag_set']).sudo().mapped('trg_field_ref'))
-        # an array literal: PostgreSQL reads it far faster than ARRAY[...] of 5,000 constants
-        batch = SQL("%s::int4[]", "{%s}" % ",".join(map(str, partner_ids)))
+        batch = int_array(partner_ids)
         rel = SQL("res_partner_res_partner_category_rel")
         added = {}
         for profile in self.profile_ids.sudo().with_context(active_test=False):
@@ -221,8 +231,10 @@ class CrmProfileOperation(models.Model):
                                           RETURNING partner_id, category_id, 'remove' AS change""", rel, siblings, targets))
             self.env.cr.execute(SQL("""
                 WITH %s
-                INSERT INTO crm_profile_history_set (partner_ids, profile_id, change, date, user_id, source, operation_id)
-                SELECT array_agg(partner_id), category_id, change, %s, %s, 'wizard', %s
+                INSERT INTO crm_profile_history_set
+                       (partner_ids, partner_span, profile_id, change, date, user_id, source, operation_id)
+                SELECT array_agg(partner_id), int4range(min(partner_id), max(partner_id), '[]'),
+                       category_id, change, %s, %s, 'wizard', %s
                   FROM (%s) changes
               GROUP BY category_id, change
              RETURNING change, partner_ids

@@ -77,8 +77,16 @@ class TestHistory(TargetGroupsCommon):
             'name': 'Culture for three', 'profile_ids': self.tag_culture.ids,
             'domain': repr([('id', 'in', (stays | duplicate | gone).ids)]), 'partner_total': 3})
         operation._run_now()
+        alone = self.env['crm.profile.operation'].create({
+            'name': 'Football for one', 'profile_ids': self.tag_football.ids,
+            'domain': repr([('id', '=', gone.id)]), 'partner_total': 1})
+        alone._run_now()
+        self.assertEqual(alone.change_count, 1)
         gone.unlink()
         self.env['base.partner.merge.automatic.wizard']._merge((stays | duplicate).ids, dst_partner=stays)
         self.env.invalidate_all()
         self.assertEqual([h.partner_id.name for h in operation.history_ids], ['Stays', 'Stays'],
                          "the merged contact's change now reads on the contact that stays")
+        self.assertFalse(alone.history_ids)
+        self.env.cr.execute("SELECT count(*) FROM crm_profile_history_set WHERE operation_id = %s", [alone.id])
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "a set left empty goes")
