@@ -192,12 +192,7 @@ class CrmProfileOperation(models.Model):
             self.state = 'done'
             return 0
         if not self.partner_done:
-            self.env.flush_all()
-            self.env.cr.execute(SQL("""
-                SELECT p.id FROM unnest(%s::int4[]) p(id)
-                 WHERE NOT EXISTS (SELECT FROM res_partner_res_partner_category_rel WHERE category_id = p.id)
-            """, self.profile_ids.ids))
-            self.unused_profile_ids = [row[0] for row in self.env.cr.fetchall()]
+            self._note_unused_profiles()
         self._apply(partners.ids)
         self.write({
             'state': 'running',
@@ -205,6 +200,19 @@ class CrmProfileOperation(models.Model):
             'partner_done': self.partner_done + len(partners),
         })
         return len(partners)
+
+    def _note_unused_profiles(self):
+        """Before the first batch: which profiles no contact carries (see `unused_profile_ids`)."""
+        self.env.flush_all()
+        # waits for whoever is tagging these profiles right now (a tag's foreign key locks the
+        # profile), so that the check sees their contacts
+        self.env.cr.execute(SQL("SELECT FROM res_partner_category WHERE id = ANY(%s) FOR UPDATE",
+                                self.profile_ids.ids))
+        self.env.cr.execute(SQL("""
+            SELECT p.id FROM unnest(%s::int4[]) p(id)
+             WHERE NOT EXISTS (SELECT FROM res_partner_res_partner_category_rel WHERE category_id = p.id)
+        """, self.profile_ids.ids))
+        self.unused_profile_ids = [row[0] for row in self.env.cr.fetchall()]
 
     def _apply(self, partner_ids):
         """Set-based: one statement per profile writes the relation and the batch's history set;
