@@ -44,7 +44,7 @@ class CrmProfileOperation(models.Model):
     change_count = fields.Integer('Number of changes', compute='_compute_change_count')
     undo_report = fields.Text(readonly=True)
     unused_profile_ids = fields.Many2many(
-        'res.partner.category', 'crm_profile_operation_unused_profile_rel', readonly=True,
+        'res.partner.category', 'crm_profile_operation_unused_profile_rel', string='Unused profiles', readonly=True,
         help="Profiles no contact carried when the operation started: unless they changed since, "
              "its contacts are all that carry them, and undo takes them by profile.")
 
@@ -227,16 +227,20 @@ class CrmProfileOperation(models.Model):
             # archived siblings too, as the contact form's write path does
             siblings = (profile.profile_category_id.profile_ids - profile).ids \
                 if profile.exclusive or self.mode == 'replace' else []
+            changes = {}  # the statement's parts, by name
             if self.mode == 'remove':
-                changes = [SQL("""DELETE FROM %s WHERE partner_id = ANY(%s) AND category_id = %s
-                                  RETURNING partner_id, category_id, 'remove' AS change""", rel, batch, profile.id)]
+                changes['removed'] = SQL("""
+                    DELETE FROM %s WHERE partner_id = ANY(%s) AND category_id = %s
+                    RETURNING partner_id, category_id, 'remove' AS change""", rel, batch, profile.id)
             else:
-                changes = [SQL("""INSERT INTO %s (category_id, partner_id) SELECT %s, unnest(%s) ON CONFLICT DO NOTHING
-                                  RETURNING partner_id, category_id, 'add' AS change""", rel, profile.id, batch)]
-                if siblings:
-                    targets = SQL("SELECT partner_id FROM change_0") if self.mode == 'add' else SQL("SELECT unnest(%s)", batch)
-                    changes.append(SQL("""DELETE FROM %s WHERE category_id = ANY(%s) AND partner_id IN (%s)
-                                          RETURNING partner_id, category_id, 'remove' AS change""", rel, siblings, targets))
+                changes['added'] = SQL("""
+                    INSERT INTO %s (category_id, partner_id) SELECT %s, unnest(%s) ON CONFLICT DO NOTHING
+                    RETURNING partner_id, category_id, 'add' AS change""", rel, profile.id, batch)
+            if siblings and self.mode != 'remove':
+                targets = SQL("SELECT partner_id FROM added") if self.mode == 'add' else SQL("SELECT unnest(%s)", batch)
+                changes['removed'] = SQL("""
+                    DELETE FROM %s WHERE category_id = ANY(%s) AND partner_id IN (%s)
+                    RETURNING partner_id, category_id, 'remove' AS change""", rel, siblings, targets)
             self.env.cr.execute(SQL("""
                 WITH %s
                 INSERT INTO crm_profile_history_set
@@ -246,9 +250,9 @@ class CrmProfileOperation(models.Model):
                   FROM (%s) changes
               GROUP BY category_id, change
              RETURNING change, partner_ids
-            """, SQL(", ").join(SQL("change_%s AS (%s)", SQL(str(index)), change) for index, change in enumerate(changes)),
+            """, SQL(", ").join(SQL("%s AS (%s)", SQL.identifier(name), change) for name, change in changes.items()),
                 fields.Datetime.now(), self.env.uid, self.id,
-                SQL(" UNION ALL ").join(SQL("SELECT * FROM change_%s", SQL(str(index))) for index in range(len(changes)))))
+                SQL(" UNION ALL ").join(SQL("SELECT * FROM %s", SQL.identifier(name)) for name in changes)))
             if profile.id in triggered:
                 added[profile.id] = [pid for change, ids in self.env.cr.fetchall() if change == 'add' for pid in ids]
         self._invalidate_profile_caches()
