@@ -1,4 +1,5 @@
 import threading
+from collections.abc import Set
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
@@ -113,17 +114,24 @@ class CrmProfileHistory(models.Model):
 
     @api.model
     def _search(self, domain, *args, **kwargs):
-        """Conditions on the contact or the id also go to the sets' columns (see the class)."""
+        """Conditions on the contact or the id also go to the tables' own columns (see the class)."""
         query = super()._search(domain, *args, **kwargs)
         if query.is_empty():
             return query
-        domain = Domain(domain)
+        domain = Domain(domain).optimize_full(self)
         for condition in domain.children if isinstance(domain, DomainAnd) else [domain]:
-            if not isinstance(condition, DomainCondition) or condition.operator not in ('=', 'in'):
+            if not isinstance(condition, DomainCondition):
                 continue
-            values = condition.value if isinstance(condition.value, (list, tuple, set, frozenset)) \
-                else list(condition.value) if hasattr(condition.value, '__iter__') else [condition.value]
-            ids = [value for value in values if isinstance(value, int) and not isinstance(value, bool)]
+            if condition.field_expr == 'partner_id' and condition.operator in ('any', 'any!'):
+                # by the contacts' name or any of their fields: the span of those that match
+                partners = self.env['res.partner'].sudo().with_context(active_test=False)._search(condition.value)
+                partner_id = SQL.identifier(partners.table, 'id')
+                query.add_where(SQL("%s && (%s)", SQL.identifier(query.table, 'partner_span'), partners.select(
+                    SQL("coalesce(int4range(min(%s), max(%s), '[]'), 'empty')", partner_id, partner_id))))
+                continue
+            if condition.operator != 'in' or not isinstance(condition.value, (list, tuple, Set)):
+                continue
+            ids = [value for value in condition.value if isinstance(value, int) and not isinstance(value, bool)]
             if condition.field_expr == 'partner_id' and ids:
                 query.add_where(SQL("%s && %s", SQL.identifier(query.table, 'partner_span'), span(ids)))
             elif condition.field_expr == 'id' and ids:

@@ -65,6 +65,8 @@ class TestHistory(TargetGroupsCommon):
         self.env.invalidate_all()
         History = self.env['crm.profile.history']
         self.assertEqual(History.search([('id', 'in', rows.ids)]), rows)
+        self.assertEqual(History.search([('partner_id', 'ilike', 'Anna Fuß'), ('source', '=', 'wizard')]), rows)
+        self.assertFalse(History.search([('partner_id', 'ilike', 'nobody of that name')]))
         self.assertEqual(History.browse(rows.ids).read(['partner_id'])[0]['partner_id'][0], self.partner_anna.id)
         self.assertEqual(History.search([('serial', '>', self.last_serial)], limit=1).serial,
                          max(History.search([('serial', '>', self.last_serial)]).mapped('serial')),
