@@ -6,6 +6,8 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 BATCH_SIZE = 5000
+# the wizard's too: a selection given as a list, so that its labels are translated
+MODES = [('add', 'Add'), ('remove', 'Remove'), ('replace', 'Replace within category')]
 
 
 def int_array(ids):
@@ -28,8 +30,7 @@ class CrmProfileOperation(models.Model):
     _order = 'id desc'
 
     name = fields.Char(required=True)
-    mode = fields.Selection([('add', 'Add'), ('remove', 'Remove'), ('replace', 'Replace within category')],
-                            required=True, default='add')
+    mode = fields.Selection(MODES, required=True, default='add')
     profile_ids = fields.Many2many('res.partner.category', string='Profiles', required=True)
     domain = fields.Char(required=True, default='[]', help="The contacts the operation applies to.")
     user_id = fields.Many2one('res.users', string='By', required=True, default=lambda self: self.env.user,

@@ -22,5 +22,10 @@ class TestGerman(TargetGroupsCommon):
                          'Preissensibilität')
         self.assertEqual(env['res.partner.category']._fields['partner_count_total'].get_description(env)['string'],
                          'Kontakte (inkl. Unterprofile)')
+        wizard = env['crm.profile.assign'].with_context(active_ids=self.partner_anna.ids).create(
+            {'profile_ids': self.tag_culture.ids})
+        self.assertEqual(dict(wizard._fields['mode']._description_selection(env))['add'], 'Hinzufügen')
+        wizard.action_apply()
+        self.assertEqual(env['crm.profile.operation'].search([], limit=1).name, 'Hinzufügen: Culture')
         with mute_logger('odoo.models'), self.assertRaisesRegex(AccessError, "Nur Zielgruppen-Manager"):
             env['res.partner.category'].create({'name': 'X', 'profile_category_id': self.cat_interests.id})

@@ -5,14 +5,15 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+from ..models.crm_profile_operation import MODES
+
 
 class CrmProfileAssign(models.TransientModel):
     """Tags many contacts at once: the selected ones, or every contact of the filter."""
     _name = 'crm.profile.assign'
     _description = 'Assign Profiles'
 
-    mode = fields.Selection(
-        lambda self: self.env['crm.profile.operation']._fields['mode'].selection, default='add', required=True)
+    mode = fields.Selection(MODES, default='add', required=True)
     profile_ids = fields.Many2many('res.partner.category', string='Profiles', required=True)
     partner_domain = fields.Char(required=True,
                                  default=lambda self: repr(self.env['res.partner']._crm_selection_domain()))
