@@ -162,6 +162,8 @@ class CrmProfileHistory(models.Model):
     def _move_partners(self, partner_ids, into=None):
         """The sets hold contact ids without foreign keys: a deleted contact leaves them, a merged
         one gives its place to the contact it was merged into (as Odoo moves the lines)."""
+        if not partner_ids:
+            return
         self.env.cr.execute(SQL("""
             UPDATE crm_profile_history_set s
                SET (partner_ids, partner_span) = (

@@ -84,6 +84,7 @@ class TestHistory(TargetGroupsCommon):
             'domain': repr([('id', '=', gone.id)]), 'partner_total': 1})
         alone._run_now()
         self.assertEqual(alone.change_count, 1)
+        Partner.browse().unlink()
         gone.unlink()
         self.env['base.partner.merge.automatic.wizard']._merge((stays | duplicate).ids, dst_partner=stays)
         self.env.invalidate_all()
