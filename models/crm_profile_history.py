@@ -8,6 +8,8 @@ from odoo.http import request
 from odoo.orm.domains import DomainAnd, DomainCondition
 from odoo.tools import SQL
 
+from .crm_profile_operation import int_array
+
 SOURCES = [
     ('form', 'Contact form'),
     ('click', 'Assignment mode'),
@@ -137,7 +139,7 @@ class CrmProfileHistory(models.Model):
             elif condition.field_expr == 'id' and ids:
                 # lines and sets share one sequence: their own ids never meet
                 serials = {value if value < SET_ID_BASE else (value - SET_ID_BASE) // SET_SIZE for value in ids}
-                query.add_where(SQL("%s = ANY(%s::int4[])", SQL.identifier(query.table, 'serial'), list(serials)))
+                query.add_where(SQL("%s = ANY(%s)", SQL.identifier(query.table, 'serial'), int_array(serials)))
         return query
 
     @api.model
@@ -173,7 +175,7 @@ class CrmProfileHistory(models.Model):
                     WHERE p IS NOT NULL)
              WHERE partner_span && %(span)s AND partner_ids && %(ids)s;
             DELETE FROM crm_profile_history_set WHERE partner_ids = '{}'
-        """, ids=SQL("%s::int4[]", list(partner_ids)), span=span(partner_ids), into=into))
+        """, ids=int_array(partner_ids), span=span(partner_ids), into=into))
         self.invalidate_model()
 
     @api.model
