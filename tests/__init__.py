@@ -9,3 +9,9 @@ from . import test_history
 from . import test_assign
 from . import test_click
 from . import test_api
+from . import test_address_export
+from . import test_automation
+from . import test_call_centre
+from . import test_letters
+from . import test_target_group
+from . import test_target_group_mailing
