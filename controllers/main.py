@@ -33,7 +33,9 @@ class TargetGroupsController(Controller):
             raise request.not_found()
         header, rows = group._call_centre_rows()
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {'in_memory': True})
+        # a contact's texts stay texts: a name '=HYPERLINK(...)' is no formula, an 'http://' no link
+        workbook = xlsxwriter.Workbook(output, {'in_memory': True, 'strings_to_formulas': False,
+                                                'strings_to_urls': False})
         sheet = workbook.add_worksheet(request.env._("Calls"))
         sheet.write_row(0, 0, header, workbook.add_format({'bold': True, 'bg_color': '#E9ECEF'}))
         for index, row in enumerate(rows, start=1):

@@ -15,3 +15,4 @@ from . import test_call_centre
 from . import test_letters
 from . import test_target_group
 from . import test_target_group_mailing
+from . import test_spreadsheets

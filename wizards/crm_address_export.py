@@ -147,7 +147,9 @@ class CrmAddressExport(models.TransientModel):
         """Writes the workbook into fileobj."""
         self.ensure_one()
         self.env['res.partner']._crm_check_export_allowed()
-        workbook = FastZipWorkbook(fileobj, {'constant_memory': True, 'in_memory': False})
+        # texts stay texts, also in rows that go through xlsxwriter's write_row (further columns with numbers)
+        workbook = FastZipWorkbook(fileobj, {'constant_memory': True, 'in_memory': False,
+                                             'strings_to_formulas': False, 'strings_to_urls': False})
         header = workbook.add_format({'bold': True, 'bg_color': '#E9ECEF', 'bottom': 1})
         sheets = [workbook.add_worksheet(name, worksheet_class=TextRowWorksheet)
                   for name in (self.env._("Addresses"), self.env._("Without address"))]
