@@ -126,6 +126,21 @@ conn.cursor().execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % sys.argv[1])
 PYEOF
 }
 
+odoo_test_count() {
+    # How many tests Odoo's own runner (odoo-bin --test-enable) finds in the module, by its own
+    # loader: only the test modules that tests/__init__.py imports. Importing needs no database.
+    (cd "$ODOO_PATH" && PYTHONPATH="$ODOO_PATH" "$PY" - "$CACHE/odoo.conf" "$MODULE" <<'PYEOF'
+import sys
+from odoo.tools import config
+config.parse_config(['-c', sys.argv[1]], setup_logging=False)
+from odoo.modules.module import initialize_sys_path
+initialize_sys_path()
+from odoo.tests.loader import get_module_test_cases, get_test_modules
+print(sum(1 for module in get_test_modules(sys.argv[2]) for _test in get_module_test_cases(module)))
+PYEOF
+    )
+}
+
 log_problems() {
     # Any WARNING/ERROR/CRITICAL line Odoo logged is a failure.
     grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$@" || return 1
@@ -170,6 +185,16 @@ cmd_test() {
     if tail -n 1 "$out" | grep -q ' skipped'; then
         echo "FAILED: skipped tests count as failures (see the skip reasons above)"
         rc=1
+    fi
+    if [ $# -eq 0 ]; then  # the whole suite: Odoo's own runner must find the same tests
+        local collected found
+        collected=$(sed -nE 's/^collected ([0-9]+) items?.*/\1/p' "$out" | head -n 1)
+        found=$(odoo_test_count | tail -n 1) || found="?"
+        if [ "$collected" != "$found" ]; then
+            echo "FAILED: pytest collected ${collected:-?} tests, Odoo's own runner finds $found" \
+                 "(every tests/test_*.py must be imported in tests/__init__.py)"
+            rc=1
+        fi
     fi
     exit "$rc"
 }

@@ -3,9 +3,11 @@ import subprocess
 import sys
 import tempfile
 from contextlib import closing
+from pathlib import Path
 
 from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, tagged
+from odoo.tests.loader import get_test_modules
 from odoo.tools import config
 
 PROBLEM = re.compile(r'^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ', re.MULTILINE)
@@ -40,6 +42,12 @@ class TestLifecycle(BaseCase):
                                        f"WHERE category_id = {stock_tag}"), [(1,)])
         self.assertFalse(self._sql(db, "SELECT 1 FROM information_schema.columns WHERE "
                                        "table_name = 'res_partner_category' AND column_name = 'profile_category_id'"))
+
+    def test_odoo_runs_every_test_module(self):
+        """`odoo-bin --test-enable` runs only the test modules that tests/__init__.py imports."""
+        imported = {module.__name__.rsplit('.', 1)[1] for module in get_test_modules('crm_target_groups')}
+        files = {path.stem for path in Path(__file__).parent.glob('test_*.py')}
+        self.assertFalse(files - imported, "test modules missing from tests/__init__.py")
 
     def _odoo(self, db, *args, subcommand=False):
         """Runs Odoo as `odoo-bin` would, failing on any warning or error it logs."""
