@@ -28,14 +28,43 @@ find_odoo() {
     export ODOO_PATH
 }
 
+# Known to work with Odoo's editor tours.
+CHROMIUM_VERSION=150.0.7871.100-1~deb12u1
+
 check_system() {
-    local missing=()
-    command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
-    command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
-    [ -n "$(pg_bin initdb)" ] || [ -n "${PGHOST:-}" ] || missing+=(postgresql)
-    if [ ${#missing[@]} -gt 0 ]; then
-        die "missing system packages: ${missing[*]} (Debian: apt-get install ${missing[*]}; chromium=150.0.7871.100-1~deb12u1 is known to work with Odoo's editor tours)"
+    # The Debian packages the harness needs; as root (or with passwordless sudo) it installs them.
+    local missing=() packages=()
+    command -v wkhtmltopdf >/dev/null || { missing+=(wkhtmltopdf); packages+=(wkhtmltopdf); }
+    if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+        missing+=(chromium)
+        packages+=("chromium=$CHROMIUM_VERSION" "chromium-common=$CHROMIUM_VERSION")
     fi
+    if [ -z "$(pg_bin initdb)" ] && [ -z "${PGHOST:-}" ]; then missing+=(postgresql); packages+=(postgresql); fi
+    if command -v dpkg >/dev/null; then
+        # psycopg2 builds against libpq; python-magic loads libmagic; the PDFs' font
+        local package
+        for package in libpq-dev libmagic1 fonts-dejavu-core; do
+            dpkg -s "$package" >/dev/null 2>&1 || { missing+=("$package"); packages+=("$package"); }
+        done
+    fi
+    [ ${#missing[@]} -eq 0 ] && return
+    local sudo=()
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+            sudo=(sudo -n)
+        else
+            die "missing system packages: ${missing[*]} (as root or with passwordless sudo this command" \
+                "installs them itself; or install them: sudo apt-get install ${packages[*]})"
+        fi
+    fi
+    command -v apt-get >/dev/null || die "missing system packages: ${missing[*]}, and no apt-get to install them (Debian: ${packages[*]})"
+    local log="$CACHE/apt.log"
+    echo "Missing system packages: ${missing[*]}; installing them (apt-get output: $log)"
+    echo "${sudo[*]:+${sudo[*]} }apt-get update"
+    "${sudo[@]}" apt-get update -q >"$log" 2>&1 || { tail -n 20 "$log"; die "apt-get update failed"; }
+    echo "${sudo[*]:+${sudo[*]} }apt-get install -y ${packages[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}" >>"$log" 2>&1 \
+        || { tail -n 20 "$log"; die "apt-get install failed"; }
 }
 
 setup_venv() {
