@@ -45,9 +45,13 @@ class CrmCallOutcome(models.Model):
         return calls
 
     def _check_members(self):
-        """Only members of the group, as the poster may see them: a call centre cannot tag others."""
+        """Only members of the group: the call centre's API user posts for the members it
+        received (as the group's definer reaches them), staff for those they reach themselves;
+        nobody learns membership from the refusal."""
+        call_centre = not self.env.user.has_group('crm_target_groups.group_crm_target_groups_user')
         for group, calls in self.grouped('target_group_id').items():
-            members = self.env['res.partner'].search(Domain('id', 'in', calls.partner_id.ids) & group._member_domain())
+            domain = group._call_centre_domain() if call_centre else group._member_domain()
+            members = self.env['res.partner'].search(Domain('id', 'in', calls.partner_id.ids) & domain)
             if strangers := calls.partner_id - members:
                 # ids only: the poster may not even see the names
                 raise ValidationError(self.env._(

@@ -1,15 +1,15 @@
 import threading
-from collections.abc import Set
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.http import request
 from odoo.orm.domains import DomainAnd, DomainCondition
-from odoo.tools import SQL
+from odoo.tools import SQL, Query
 
-from .crm_profile_operation import int_array
+from ..tools import ids_of, int_array, span
 
+IMPORT_PATH = '/web/dataset/call_kw/base_import.import/'
 SOURCES = [
     ('form', 'Contact form'),
     ('click', 'Assignment mode'),
@@ -27,10 +27,7 @@ SOURCES = [
 # assignment writes one set per batch), and below 2**53, the largest id the web client keeps exact
 SET_ID_BASE = 10 ** 12
 SET_SIZE = 10 ** 6
-
-
-def span(ids):
-    return SQL("int4range(%s, %s, '[]')", min(ids), max(ids))
+MAX_VIEW_ID = 2 ** 53
 
 
 class CrmProfileHistory(models.Model):
@@ -125,26 +122,27 @@ class CrmProfileHistory(models.Model):
             if not isinstance(condition, DomainCondition):
                 continue
             if condition.field_expr == 'partner_id' and condition.operator in ('any', 'any!'):
-                # by the contacts' name or any of their fields: the span of those that match
-                partners = self.env['res.partner'].sudo().with_context(active_test=False)._search(condition.value)
+                # by the contacts' name or any of their fields: the span of those that match, as
+                # this user may search them (the same contacts the condition itself selects)
+                partners = self.env['res.partner'].with_context(active_test=False)._search(condition.value)
                 partner_id = SQL.identifier(partners.table, 'id')
                 query.add_where(SQL("%s && (%s)", SQL.identifier(query.table, 'partner_span'), partners.select(
                     SQL("coalesce(int4range(min(%s), max(%s), '[]'), 'empty')", partner_id, partner_id))))
                 continue
-            if condition.operator != 'in' or not isinstance(condition.value, (list, tuple, Set)):
+            if condition.operator != 'in' or isinstance(condition.value, (Domain, Query, SQL)):
                 continue
-            ids = [value for value in condition.value if isinstance(value, int) and not isinstance(value, bool)]
-            if condition.field_expr == 'partner_id' and ids:
+            if condition.field_expr == 'partner_id' and (ids := ids_of(condition.value)):
                 query.add_where(SQL("%s && %s", SQL.identifier(query.table, 'partner_span'), span(ids)))
-            elif condition.field_expr == 'id' and ids:
+            elif condition.field_expr == 'id' and (ids := ids_of(condition.value, MAX_VIEW_ID)):
                 # lines and sets share one sequence: their own ids never meet
-                serials = {value if value < SET_ID_BASE else (value - SET_ID_BASE) // SET_SIZE for value in ids}
+                serials = ids_of(value if value < SET_ID_BASE else (value - SET_ID_BASE) // SET_SIZE for value in ids)
                 query.add_where(SQL("%s = ANY(%s)", SQL.identifier(query.table, 'serial'), int_array(serials)))
         return query
 
     @api.model
-    def _log_changes(self, before, after):
-        """Inserts the difference between two {partner id: {profile ids}} snapshots."""
+    def _log_changes(self, before, after, source=None):
+        """Inserts the difference between two {partner id: {profile ids}} snapshots.
+        source: the path of the change where the caller knows it, else the request's (_source)."""
         partner_ids, profile_ids, changes = [], [], []
         for partner_id in before.keys() | after.keys():
             old, new = before.get(partner_id, set()), after.get(partner_id, set())
@@ -157,7 +155,7 @@ class CrmProfileHistory(models.Model):
         self.env.cr.execute(SQL("""
             INSERT INTO crm_profile_history_line (partner_id, profile_id, change, date, user_id, source)
             SELECT unnest(%s::int[]), unnest(%s::int[]), unnest(%s::varchar[]), %s, %s, %s
-        """, partner_ids, profile_ids, changes, fields.Datetime.now(), self.env.uid, self._source()))
+        """, partner_ids, profile_ids, changes, fields.Datetime.now(), self.env.uid, source or self._source()))
         self.invalidate_model()
 
     @api.model
@@ -180,11 +178,15 @@ class CrmProfileHistory(models.Model):
 
     @api.model
     def _source(self):
-        context = self.env.context
-        if context.get('crm_profile_source'):
-            return context['crm_profile_source']
-        if context.get('import_file'):
-            return 'import'
+        """The path of a change, as the server sees the request, never as a caller's context says:
+        the external APIs, an import through base_import, a save of the contact form; server
+        code without a request (cron, shell) may say it is an import."""
         # XML-RPC and JSON-RPC calls run with the request put aside; the thread keeps its URL
         path = request.httprequest.path if request else urlsplit(getattr(threading.current_thread(), 'url', '')).path
-        return 'api' if path.startswith(('/json/2/', '/xmlrpc', '/jsonrpc')) else 'other'
+        if path.startswith(('/json/2/', '/xmlrpc', '/jsonrpc')):
+            return 'api'
+        if self.env.context.get('import_file') and (not path or path.startswith(IMPORT_PATH)):
+            return 'import'
+        if path.startswith('/web/dataset/call_kw/') and path.endswith('/web_save'):
+            return 'form'
+        return 'other'

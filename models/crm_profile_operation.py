@@ -5,14 +5,11 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..tools import int_array
+
 BATCH_SIZE = 5000
 # the wizard's too: a selection given as a list, so that its labels are translated
 MODES = [('add', 'Add'), ('remove', 'Remove'), ('replace', 'Replace within category')]
-
-
-def int_array(ids):
-    """ids as an array literal: PostgreSQL reads it far faster than ARRAY[...] of as many constants."""
-    return SQL("%s::int4[]", "{%s}" % ",".join(map(str, ids)))
 
 
 class CrmProfileOperation(models.Model):

@@ -1,18 +1,34 @@
-from ast import literal_eval
-
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, Query
+
+from ..tools import ids_of, read_domain
+
+MANAGER = 'crm_target_groups.group_crm_target_groups_manager'
+# what only the server writes: who defined the rules, and the frozen state
+SERVER_FIELDS = {'state', 'definer_id', 'member_ids', 'joined_ids', 'left_ids', 'frozen_date', 'frozen_by_id'}
+# what makes the user who writes them the definer of the rules
+PROFILE_FIELDS = ('include_profile_ids', 'exclude_profile_ids')
+RULE_FIELDS = {'include_profile_ids', 'include_mode', 'exclude_profile_ids', 'filter_domain', 'require_email',
+               'require_address', 'exclude_blacklisted', 'call_centre'}
+# what the call centre may read of its members, beside the address
+CALL_CENTRE_FIELDS = {'function', 'crm_salutation', 'crm_academic_title', 'crm_department',
+                      'lang', 'commercial_company_name', 'company_name', 'state_id', 'website'}
 
 
 class CrmTargetGroup(models.Model):
     """A saved selection of contacts: profiles to include (any/all) and exclude, plus any filter.
 
     A parent profile always stands for its whole branch. Members are computed when used
-    (dynamic) or stored with a date (frozen). Inclusion goes through the profiles the current
-    user may see, so nobody reaches contacts through a restricted profile outside their
-    groups; exclusion always applies in full, so a hidden profile never lets contacts in.
+    (dynamic) or stored with a date (frozen). Every condition on profiles goes through the
+    contacts' choke point (res.partner._crm_profile_domain), as the user who asks: nobody
+    reaches contacts through a restricted profile outside its groups. Where a group would
+    change what a user sees through a profile they may not see (an exclusion, a condition of the
+    further conditions, members frozen by someone who sees more), it is refused to that user
+    (fail closed) instead of revealing or dropping it. Who defined the rules and who froze the
+    members is recorded by the server: the call centre receives the members as its definer
+    reaches them.
     """
     _name = 'crm.target.group'
     _description = 'Target Group'
@@ -41,18 +57,26 @@ class CrmTargetGroup(models.Model):
     exclude_blacklisted = fields.Boolean('Not blacklisted', default=True,
                                          help="Leave out contacts whose email address is on the blacklist.")
     state = fields.Selection([('dynamic', 'Dynamic'), ('frozen', 'Frozen')], required=True, default='dynamic',
+                             readonly=True, copy=False,
                              help="Dynamic: members are computed each time the group is used. "
                                   "Frozen: the members stored at the date of freezing, until refreshed.")
+    definer_id = fields.Many2one('res.users', string='Rules by', readonly=True, copy=False,
+                                 help="Who last changed the rules, recorded by the server: the call centre "
+                                      "receives the members as this user reaches them.")
+    # the stored lists: for managers (who see every profile); users get them through _member_domain
     member_ids = fields.Many2many('res.partner', 'crm_target_group_member_rel', 'group_id', 'partner_id',
-                                  string='Frozen Members', readonly=True)
+                                  string='Frozen Members', readonly=True, copy=False, groups=MANAGER)
     frozen_date = fields.Datetime('Frozen on', readonly=True, copy=False)
+    frozen_by_id = fields.Many2one('res.users', string='Frozen by', readonly=True, copy=False)
     joined_ids = fields.Many2many('res.partner', 'crm_target_group_joined_rel', 'group_id', 'partner_id',
-                                  string='Came at the last refresh', readonly=True, copy=False)
+                                  string='Came at the last refresh', readonly=True, copy=False, groups=MANAGER)
     left_ids = fields.Many2many('res.partner', 'crm_target_group_left_rel', 'group_id', 'partner_id',
-                                string='Went at the last refresh', readonly=True, copy=False)
+                                string='Went at the last refresh', readonly=True, copy=False, groups=MANAGER)
     member_count = fields.Integer('Members', compute='_compute_member_count')
     joined_count = fields.Integer(compute='_compute_member_count')
     left_count = fields.Integer(compute='_compute_member_count')
+    refusal = fields.Char('Not available to you', compute='_compute_member_count',
+                          help="Why this target group cannot be used by you, if it cannot.")
     call_centre = fields.Boolean('Call Centre', help="Hand the members over to the call centre: its API user "
                                                      "reads them and posts the outcomes of its calls.")
     call_outcome_ids = fields.One2many('crm.call.outcome', 'target_group_id', string='Call Outcomes')
@@ -64,13 +88,18 @@ class CrmTargetGroup(models.Model):
 
     @api.depends_context('uid')
     @api.depends('state', 'include_profile_ids', 'include_mode', 'exclude_profile_ids', 'filter_domain',
-                 'require_email', 'require_address', 'exclude_blacklisted', 'member_ids', 'joined_ids', 'left_ids')
+                 'require_email', 'require_address', 'exclude_blacklisted', 'frozen_date')
     def _compute_member_count(self):
         Partner = self.env['res.partner']
         for group in self:
-            group.member_count = Partner.search_count(group._member_domain()) if group.id else 0
-            group.joined_count = len(group.joined_ids)
-            group.left_count = len(group.left_ids)
+            group.member_count = group.joined_count = group.left_count = 0
+            group.refusal = group.id and group._refusal()
+            if not group.id or group.refusal:
+                continue
+            group.member_count = Partner.search_count(group._member_domain())
+            if group.state == 'frozen':
+                group.joined_count = Partner.search_count(group._stored_domain('crm_target_group_joined_rel'))
+                group.left_count = Partner.search_count(group._stored_domain('crm_target_group_left_rel'))
 
     def _compute_mailing_count(self):
         mailings = dict(self.env['mailing.mailing']._read_group(
@@ -95,24 +124,43 @@ class CrmTargetGroup(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._check_server_fields(vals)
+            vals_list = [dict(vals, definer_id=self.env.uid) for vals in vals_list]
         groups = super().create(vals_list)
         groups._check_profiles_usable({group: self.env['res.partner.category'].sudo() for group in groups})
+        groups._check_conditions_visible()
         return groups
 
     def write(self, vals):
-        """Saving never drops profiles the user cannot see, nor adds them."""
-        fnames = [fname for fname in ('include_profile_ids', 'exclude_profile_ids') if fname in vals]
-        if not fnames or self.env.su:
+        """Saving never drops profiles the user cannot see, nor adds them; the server notes who
+        changed the rules."""
+        if self.env.su:
             return super().write(vals)
-        before = {group: group._stored_profiles('include_profile_ids', 'exclude_profile_ids') for group in self}
+        self._check_server_fields(vals)
+        if RULE_FIELDS & vals.keys():
+            vals = dict(vals, definer_id=self.env.uid)
+        fnames = [fname for fname in ('include_profile_ids', 'exclude_profile_ids') if fname in vals]
+        before = {group: group._stored_profiles(*PROFILE_FIELDS) for group in self} if fnames else {}
         # read afresh as this user, Odoo's write leaves alone what the user cannot see
         self.invalidate_recordset(fnames)
         result = super().write(vals)
         self.invalidate_recordset(fnames)
         self._check_profiles_usable(before)
+        if 'filter_domain' in vals:
+            self._check_conditions_visible()
         return result
 
     def copy_data(self, default=None):
+        """A copy holds every rule of the original, or there is none: a copy without the profiles
+        the user may not see would reach the very contacts the original leaves out."""
+        for group in self:
+            stored = group._stored_profiles(*PROFILE_FIELDS)
+            if stored != group._visible(stored):
+                raise UserError(self.env._(
+                    "%(group)s uses profiles you may not see; ask its owner or a manager to duplicate it.",
+                    group=group.name))
         vals_list = super().copy_data(default=default)
         return [dict(vals, name=self.env._("%(name)s (copy)", name=group.name))
                 for group, vals in zip(self, vals_list)]
@@ -123,34 +171,41 @@ class CrmTargetGroup(models.Model):
 
     def action_open_members(self):
         self.ensure_one()
+        self._check_usable()
         return self.env['res.partner']._crm_action_contacts(
             [('crm_target_group_ids', 'in', self.ids)], self.name, {'create': False})
 
     def action_open_joined(self):
-        return self._action_open_partners(self.joined_ids, self.env._("%(name)s: came at the last refresh",
-                                                                      name=self.name))
+        return self._action_open_stored('crm_target_group_joined_rel', self.env._(
+            "%(name)s: came at the last refresh", name=self.name))
 
     def action_open_left(self):
-        return self._action_open_partners(self.left_ids, self.env._("%(name)s: went at the last refresh",
-                                                                    name=self.name))
+        return self._action_open_stored('crm_target_group_left_rel', self.env._(
+            "%(name)s: went at the last refresh", name=self.name))
 
     def action_freeze(self):
-        """Stores the current members with the date; also used to refresh a frozen group."""
+        """Stores the current members, as this user reaches them, with the date and the user;
+        also used to refresh a frozen group."""
+        self.check_access('write')
+        Partner = self.env['res.partner']
         for group in self:
-            new = self.env['res.partner'].search(group._rule_domain())
-            old = group.member_ids if group.state == 'frozen' else new
-            group.write({
+            group._check_usable()
+            new = Partner.search(group._rule_domain())
+            old = Partner.search(group._member_domain()) if group.state == 'frozen' else new
+            group.sudo().write({
                 'state': 'frozen',
                 'member_ids': [Command.set(new.ids)],
                 'joined_ids': [Command.set((new - old).ids)],
                 'left_ids': [Command.set((old - new).ids)],
                 'frozen_date': fields.Datetime.now(),
+                'frozen_by_id': self.env.uid,
             })
         return True
 
     def action_unfreeze(self):
-        self.write({'state': 'dynamic', 'member_ids': [Command.clear()], 'joined_ids': [Command.clear()],
-                    'left_ids': [Command.clear()], 'frozen_date': False})
+        self.check_access('write')
+        self.sudo().write({'state': 'dynamic', 'member_ids': [Command.clear()], 'joined_ids': [Command.clear()],
+                           'left_ids': [Command.clear()], 'frozen_date': False, 'frozen_by_id': False})
         return True
 
     def action_call_centre_file(self):
@@ -165,23 +220,29 @@ class CrmTargetGroup(models.Model):
 
     @api.readonly
     def call_centre_members(self, offset=0, limit=100, fields=None):
-        """JSON-2 API for a call centre: one page of the members with their phone and address.
+        """JSON-2 API for a call centre: one page of the members with their phone and address,
+        as the group's definer reaches them (the call centre's user sees no profile rules).
 
         :param int offset: members to skip (they are ordered by name and id)
-        :param int limit: members to return, at most 1,000
-        :param list fields: further contact fields to return
+        :param int limit: members to return, 1 to 1,000
+        :param list fields: further contact fields to return, among CALL_CENTRE_FIELDS
         :return: {'total': all members, 'offset', 'limit', 'members': [{'id', 'name', ...}]}
         """
         self.ensure_one()
-        limit = max(1, min(int(limit), 1000))
+        offset, limit = self._paging(offset, limit)
+        further = fields or []
+        if not isinstance(further, list) or not all(isinstance(name, str) for name in further) \
+                or set(further) - CALL_CENTRE_FIELDS:
+            raise UserError(self.env._("The call centre may ask for these fields only: %(fields)s.",
+                                       fields=", ".join(sorted(CALL_CENTRE_FIELDS))))
         Partner = self.env['res.partner']
-        domain = self._member_domain()
-        members = Partner.search(domain, offset=int(offset), limit=limit, order='name, id')
+        domain = self._call_centre_domain()
+        members = Partner.search(domain, offset=offset, limit=limit, order='name, id')
         names = ['name', 'phone', 'email', 'street', 'street2', 'zip', 'city', 'country_id', 'parent_id',
-                 'crm_letter_salutation', *(fields or [])]
+                 'crm_letter_salutation', *further]
         return {
             'total': Partner.search_count(domain),
-            'offset': int(offset),
+            'offset': offset,
             'limit': limit,
             'members': members.read(list(dict.fromkeys(names))),
         }
@@ -231,36 +292,101 @@ class CrmTargetGroup(models.Model):
     # ------------------------------------------------------------
 
     def _member_domain(self):
-        """Contacts that are members, as the current user may see them."""
+        """Contacts that are members, as the current user reaches them; refused (UserError) where
+        the group would tell them something about profiles they may not see (see _refusal)."""
         self.ensure_one()
+        self._check_usable()
         if self.state == 'dynamic':
             return self._rule_domain()
-        domain = Domain('crm_target_group_frozen_ids', 'in', self.ids)
-        included = self._stored_profiles('include_profile_ids')
-        if included != self._visible(included):
-            # stored by someone who sees more: only what this user could reach
-            domain &= self._include_domain()
-        return domain
+        return self._stored_domain('crm_target_group_member_rel')
+
+    def _call_centre_domain(self):
+        """The members as the group's definer reaches them (the server recorded who that is):
+        what the call centre receives. Empty if the definer may not use the group (any more)."""
+        self.ensure_one()
+        definer = self.sudo().definer_id or self.sudo().user_id
+        group = self.with_user(definer)
+        if group._refusal():
+            return Domain.FALSE
+        return Domain('id', 'any', self.env['res.partner'].with_user(definer)._search(group._member_domain()))
+
+    def _stored_domain(self, relation):
+        """The contacts of one of the frozen lists (members, came, went), by SQL: the lists are
+        for managers as fields; others reach them only through a usable group."""
+        return Domain('id', 'in', SQL("SELECT partner_id FROM %s WHERE group_id = %s",
+                                      SQL.identifier(relation), self.id))
+
+    def _usable(self):
+        return not self._refusal()
+
+    def _check_usable(self):
+        if reason := self._refusal():
+            raise UserError(reason)
+
+    def _refusal(self):
+        """Why the current user may not use this group, or False. Refused: an exclusion of a
+        profile they may not see, further conditions that name such a profile, members frozen
+        by a user who sees profiles they may not see. Each would show them which visible
+        contacts carry a hidden profile, or make them drop an exclusion."""
+        self.ensure_one()
+        Tag = self.env['res.partner.category']
+        hidden = Tag._crm_hidden_ids()
+        if not hidden:
+            return False
+        if hidden & set(self._stored_profiles('exclude_profile_ids').ids):
+            return self.env._("%(group)s excludes profiles you may not see.", group=self.name)
+        if self._names_hidden_profiles(self.sudo()._rule_filter_domain(), hidden):
+            return self.env._("The further conditions of %(group)s name profiles you may not see.", group=self.name)
+        if self.state == 'frozen':
+            freezer = self.sudo().frozen_by_id
+            if not freezer or hidden - Tag.with_user(freezer)._crm_hidden_ids():
+                return self.env._("The members of %(group)s were frozen by a user who sees profiles you may not "
+                                  "see; ask them or a manager to refresh it.", group=self.name)
+        return False
+
+    def _names_hidden_profiles(self, domain, hidden):
+        """Whether a condition of domain (or of a sub-domain on contacts) is on hidden profiles:
+        the tags it names as the tag model's search finds them for anyone, against the hidden ones.
+        "Has a profile" / "has none" name no profile: they count the visible ones."""
+        if not hidden:
+            return False
+        Tag = self.env['res.partner.category'].sudo().with_context(active_test=False)
+        Partner = self.env['res.partner']
+        for condition in domain.iter_conditions():
+            field = condition._field(Partner) if '.' not in condition.field_expr else None
+            value = condition.value
+            if condition.field_expr == 'category_id':
+                if isinstance(value, Domain):
+                    named = set() if value.is_true() else set(Tag.search(value).ids)
+                elif isinstance(value, (Query, SQL)):
+                    named = set(Tag.search(Domain('id', 'in', value)).ids)
+                else:
+                    named = set(ids_of(value))
+                if named & hidden:
+                    return True
+            elif field and field.relational and field.comodel_name == 'res.partner' and isinstance(value, Domain) \
+                    and self._names_hidden_profiles(value, hidden):
+                return True
+        return False
 
     def _rule_domain(self):
+        """The members as the rules say, through the choke point as the current user; exclusions
+        the user may not see were refused before (_refusal)."""
         self.ensure_one()
         domain = self._include_domain() & self._rule_filter_domain()
         if excluded := self._stored_profiles('exclude_profile_ids'):
-            # in full, also for users who may not see all of them: by SQL, as category_id would
-            # drop the profiles they may not see (res.partner._search)
-            branches = excluded.with_context(active_test=False).search([('id', 'child_of', excluded.ids)])
-            domain &= Domain('id', 'not in', SQL(
-                "SELECT partner_id FROM res_partner_res_partner_category_rel WHERE category_id = ANY(%s)",
-                branches.ids))
+            domain &= Domain('profile_ids', 'not in', excluded.ids)
         if self.require_email:
             domain &= Domain('email', '!=', False)
         if self.require_address:
-            domain &= Domain('street', '!=', False) & Domain('zip', '!=', False) & Domain('city', '!=', False)
+            domain &= Domain('crm_has_postal_address', '=', True)
         if self.exclude_blacklisted:
             domain &= Domain('is_blacklisted', '=', False)
         return domain
 
     def _include_domain(self):
+        """Contacts reached through the included profiles the user may see (all of them, for
+        "all": a hidden one makes the group empty for them, it never lets contacts in)."""
         included = self._stored_profiles('include_profile_ids')
         visible = self._visible(included)
         if not included:
@@ -272,22 +398,33 @@ class CrmTargetGroup(models.Model):
         return Domain.AND(Domain('profile_ids', 'in', profile.ids) for profile in visible)
 
     def _rule_filter_domain(self):
-        # resolved now, so that a group using another one in its conditions cannot loop
+        """The further conditions, optimized: resolved now, so that a group using another one in
+        its conditions cannot loop."""
         stack = self.env.context.get('crm_target_group_stack', ()) + (self.id,)
         try:
-            domain = Domain(literal_eval(self.filter_domain or '[]')).optimize_full(
+            domain = Domain(read_domain(self.filter_domain)).optimize_full(
                 self.env['res.partner'].with_context(crm_target_group_stack=stack))
-        except (ValueError, SyntaxError, TypeError, KeyError) as error:
+        except (ValueError, SyntaxError, TypeError, KeyError, AttributeError) as error:
             raise UserError(self.env._("The further conditions of %(group)s are not a valid filter: %(error)s",
                                        group=self.name, error=error)) from error
         return domain
+
+    def _check_conditions_visible(self):
+        """Further conditions may name only profiles the user may see (constraints run as
+        superuser, hence a check of its own). Named as anyone reads them: a user's own
+        optimization of the conditions drops what they may not see."""
+        hidden = self.env['res.partner.category']._crm_hidden_ids()
+        for group in self:
+            if self._names_hidden_profiles(group.sudo()._rule_filter_domain(), hidden):
+                raise ValidationError(self.env._("The further conditions of %(group)s name profiles you may not see.",
+                                                 group=group.name))
 
     def _check_profiles_usable(self, before):
         """Profiles of restricted categories can only be put into a rule by those who see them."""
         if self.env.su:
             return
         for group, old in before.items():
-            added = group._stored_profiles('include_profile_ids', 'exclude_profile_ids') - old
+            added = group._stored_profiles(*PROFILE_FIELDS) - old
             if added != self._visible(added):
                 raise AccessError(self.env._("You are not allowed to use profiles of a restricted category."))
 
@@ -310,11 +447,30 @@ class CrmTargetGroup(models.Model):
     def _action_members_wizard(self, xmlid):
         """A wizard acting on the members (export, letters), as for contacts selected in a list."""
         self.ensure_one()
+        self._check_usable()
         action = self.env['ir.actions.act_window']._for_xml_id(xmlid)
         action['context'] = {'default_target_group_id': self.id,
                              'default_partner_domain': repr([('crm_target_group_ids', 'in', self.ids)])}
         return action
 
-    def _action_open_partners(self, partners, name):
+    def _action_open_stored(self, relation, name):
         self.ensure_one()
+        self._check_usable()
+        partners = self.env['res.partner'].search(self._stored_domain(relation))
         return self.env['res.partner']._crm_action_contacts([('id', 'in', partners.ids)], name, {'create': False})
+
+    def _check_server_fields(self, vals):
+        if fnames := SERVER_FIELDS & vals.keys():
+            raise AccessError(self.env._("%(fields)s of a target group are set by the server, not by users.",
+                                         fields=", ".join(sorted(fnames))))
+
+    @api.model
+    def _paging(self, offset, limit):
+        """offset and limit of an API call as numbers, or a clear error."""
+        try:
+            offset, limit = int(offset), int(limit)
+        except (TypeError, ValueError) as error:
+            raise UserError(self.env._("offset and limit must be whole numbers.")) from error
+        if offset < 0 or not 1 <= limit <= 1000:
+            raise UserError(self.env._("offset must be 0 or more, limit between 1 and 1000."))
+        return offset, limit

@@ -1,18 +1,29 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
+
+# what decides who receives a mailing: the user who last set it chose the recipients
+RECIPIENT_FIELDS = {'mailing_domain', 'crm_target_group_id', 'mailing_model_id', 'mailing_filter_id'}
 
 
 class MailingMailing(models.Model):
-    """A stock mass mailing whose recipients are a target group's members at the time of sending.
+    """A stock mass mailing, whose contacts are chosen with the rights of the user who chose them.
 
-    The stored domain names the group (readable and countable in the mailing form); at sending,
-    it is evaluated with the rights of the mailing's responsible, not those of the mail queue,
-    so that nobody mails contacts they could not reach through the group themselves.
+    A mailing to a target group stores a domain naming the group (readable and countable in the
+    mailing form). Odoo's queue evaluates every mailing's domain as superuser, with whatever its
+    editable *Responsible* may see; here the server records who last set the recipients
+    (`crm_recipients_uid`), and the domain of a mailing on contacts is evaluated with that user's
+    rights: a domain naming a restricted profile reaches no more contacts at sending than its
+    author could see. A user who looks at someone else's mailing sees only the recipients both
+    of them may see.
     """
     _inherit = 'mailing.mailing'
 
     crm_target_group_id = fields.Many2one('crm.target.group', string='Target Group', index='btree_not_null',
                                           ondelete='set null')
+    crm_recipients_uid = fields.Many2one(
+        'res.users', string='Recipients chosen by', readonly=True,
+        help="Recorded by the server: the contacts are those this user may reach.")
 
     @api.depends('crm_target_group_id')
     def _compute_mailing_domain(self):
@@ -31,11 +42,34 @@ class MailingMailing(models.Model):
         for vals in vals_list:
             if vals.get('crm_target_group_id'):
                 vals.setdefault('mailing_model_id', contacts)
+            if not self.env.su:
+                self._check_recipients_uid(vals)
+                vals['crm_recipients_uid'] = self.env.uid
         return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_recipients_uid(vals)
+            if RECIPIENT_FIELDS & vals.keys():
+                vals = dict(vals, crm_recipients_uid=self.env.uid)
+        return super().write(vals)
+
+    def copy_data(self, default=None):
+        """A copy made by the server (A/B testing's winner) keeps who chose the recipients."""
+        vals_list = super().copy_data(default=default)
+        if self.env.su:
+            for mailing, vals in zip(self, vals_list):
+                vals.setdefault('crm_recipients_uid', mailing.crm_recipients_uid.id)
+        return vals_list
 
     def _get_recipients_domain(self):
         domain = super()._get_recipients_domain()
-        if not self.crm_target_group_id:
+        if self.mailing_model_real != 'res.partner':
             return domain
-        author = self.user_id or self.create_uid or self.env.user
-        return Domain('id', 'in', self.env['res.partner'].with_user(author).search(domain).ids)
+        chooser = self.crm_recipients_uid or self.create_uid
+        chosen = Domain('id', 'any', self.env['res.partner'].with_user(chooser)._search(domain))
+        return chosen if self.env.su or self.env.user == chooser else chosen & domain
+
+    def _check_recipients_uid(self, vals):
+        if 'crm_recipients_uid' in vals:
+            raise AccessError(self.env._("Who chose the recipients of a mailing is recorded by the server."))

@@ -1,11 +1,12 @@
 from collections import defaultdict, namedtuple
-from collections.abc import Set
 from uuid import uuid4
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
+
+from ..tools import is_id
 
 # name particles that belong to the surname in a letter's salutation ("Frau von der Leyen")
 NAME_PARTICLES = {'von', 'vom', 'van', 'de', 'der', 'den', 'zu', 'zur', 'di', 'da', 'del', 'la', 'le', 'ten', 'ter'}
@@ -45,7 +46,15 @@ class ResPartner(models.Model):
         help="The target groups this contact is a member of, as their rules say now.")
     crm_target_group_frozen_ids = fields.Many2many(
         'crm.target.group', 'crm_target_group_member_rel', 'partner_id', 'group_id',
-        string='Frozen Target Groups', readonly=True, copy=False)
+        string='Frozen Target Groups', readonly=True, copy=False,
+        groups='crm_target_groups.group_crm_target_groups_manager')
+    crm_call_centre_member = fields.Boolean(
+        'Handed to the call centre', compute='_compute_crm_call_centre_member',
+        search='_search_crm_call_centre_member',
+        help="A member of a target group handed over to the call centre, as the group's definer reaches it.")
+    crm_has_postal_address = fields.Boolean(
+        'Has a postal address', compute='_compute_crm_has_postal_address', search='_search_crm_has_postal_address',
+        help="Street, postcode and city are filled in, on the contact or on its company.")
     crm_profile_assigned = fields.Boolean(
         'Has the profile', compute='_compute_crm_profile_assigned', inverse='_inverse_crm_profile_assigned',
         help="In assignment mode: whether the contact carries the profile being assigned.")
@@ -58,7 +67,8 @@ class ResPartner(models.Model):
             partner.crm_profile_assigned = bool(profile_id) and profile_id in partner.category_id.ids
 
     def _inverse_crm_profile_assigned(self):
-        """One click in assignment mode: a plain write, so every rule and the history apply."""
+        """One click in assignment mode: the one entry point of profile changes, so every rule and
+        the history apply."""
         profile = self.env['res.partner.category'].browse(self.env.context.get('crm_assign_profile_id')).exists()
         if not profile or not profile.has_access('read'):
             raise UserError(self.env._("The profile being assigned was deleted, or you may not use it. "
@@ -66,21 +76,50 @@ class ResPartner(models.Model):
         if not profile.active:
             raise UserError(self.env._("The profile %(profile)s was archived meanwhile; it cannot be assigned.",
                                        profile=profile.display_name))
-        partners = self.with_context(crm_profile_source='click')
-        to_add = partners.filtered('crm_profile_assigned')
-        to_add.write({'category_id': [Command.link(profile.id)]})
-        (partners - to_add).write({'category_id': [Command.unlink(profile.id)]})
+        to_add = self.filtered('crm_profile_assigned')
+        to_add._crm_write_profiles([Command.link(profile.id)], 'click')
+        (self - to_add)._crm_write_profiles([Command.unlink(profile.id)], 'click')
 
     def _compute_profile_ids(self):
         for partner in self:
             partner.profile_ids = partner.category_id
 
     def _search_profile_ids(self, operator, value):
-        if operator == 'in':
-            return Domain('category_id', 'child_of', list(value))
-        if operator == 'not in':
-            return ~Domain('category_id', 'child_of', list(value))
+        if operator in ('in', 'not in'):
+            ids = [tag for tag in value if tag is not False]
+            domain = Domain('category_id', 'child_of', ids) if ids else Domain.FALSE
+            if False in value:
+                domain |= Domain('category_id', '=', False)
+            return domain if operator == 'in' else ~domain
         return Domain('category_id', operator, value)
+
+    def _compute_crm_call_centre_member(self):
+        handed = set(self.search([('id', 'in', self.ids), ('crm_call_centre_member', '=', True)]).ids)
+        for partner in self:
+            partner.crm_call_centre_member = partner.id in handed
+
+    def _search_crm_call_centre_member(self, operator, value):
+        """The call centre's record rule (evaluated as superuser): each group's members with the
+        rights of the user who defined its rules, never more."""
+        if operator not in ('in', 'not in'):
+            return NotImplemented
+        groups = self.env['crm.target.group'].sudo().search([('call_centre', '=', True)])
+        domain = Domain.OR(group._call_centre_domain() for group in groups)
+        return domain if (operator == 'in') == (True in value) else ~domain
+
+    def _compute_crm_has_postal_address(self):
+        with_address = set(self.search([('id', 'in', self.ids), ('crm_has_postal_address', '=', True)]).ids)
+        for partner in self:
+            partner.crm_has_postal_address = partner.id in with_address
+
+    def _search_crm_has_postal_address(self, operator, value):
+        if operator not in ('in', 'not in'):
+            return NotImplemented
+        self.flush_model(['street', 'zip', 'city', 'commercial_partner_id'])
+        complete = SQL("SELECT p.id FROM res_partner p LEFT JOIN res_partner c ON c.id = p.commercial_partner_id "
+                       "WHERE %s OR %s", self._crm_address_complete(SQL('p')), self._crm_address_complete(SQL('c')))
+        positive = (operator == 'in') == (True in value)
+        return Domain('id', 'in' if positive else 'not in', complete)
 
     @api.depends('name', 'is_company', 'lang', 'crm_salutation', 'crm_academic_title')
     def _compute_crm_letter_salutation(self):
@@ -89,10 +128,12 @@ class ResPartner(models.Model):
                 partner.lang, partner.crm_salutation, partner.crm_academic_title, partner.name, partner.is_company)
 
     def _compute_crm_target_group_ids(self):
+        """The same answer as the search below: each group's members among these contacts."""
         groups = self.env['crm.target.group'].search([])
-        members = {group: self.filtered_domain(group._member_domain()) for group in groups}
+        members = {group: set(self.search(Domain('id', 'in', self.ids) & group._member_domain()).ids)
+                   for group in groups if group._usable()}
         for partner in self:
-            partner.crm_target_group_ids = groups.filtered(lambda group: partner in members[group])
+            partner.crm_target_group_ids = groups.filtered(lambda group: partner.id in members.get(group, ()))
 
     def _search_crm_target_group_ids(self, operator, value):
         """Membership by the groups' own rules; a group may use another one in its conditions."""
@@ -121,25 +162,46 @@ class ResPartner(models.Model):
 
     @api.model
     def _search(self, domain, *args, **kwargs):
-        """The stock `category_id` compares tag ids without the tags' record rules: searching by
-        the id of a restricted profile would tell an outsider who carries it (or, with "not in",
-        who does not). Ids of profiles the user may not see are taken out of such conditions."""
+        """The one choke point of conditions on profiles, see `_crm_profile_domain`."""
         if not self.env.su:
-            domain = Domain(domain).map_conditions(self._crm_without_hidden_profiles)
+            domain = self._crm_profile_domain(domain)
         return super()._search(domain, *args, **kwargs)
 
-    def _crm_without_hidden_profiles(self, condition):
-        if condition.field_expr != 'category_id' or condition.operator not in ('=', '!=', 'in', 'not in'):
+    @api.model
+    def _crm_profile_domain(self, domain):
+        """domain, with every condition on the contacts' profiles evaluated by the tag model's own
+        search, as this user: its record rules decide which profiles count.
+
+        Odoo's many2many compares tag ids without the tags' rules (an outsider would find who
+        carries a restricted profile by its id, as a float, through "has no profile", ...). Once
+        the domain is optimized, every condition on `category_id` has one of a few shapes (ids,
+        False, a sub-domain: `child_of`, paths, names and `profile_ids` all end there); each becomes
+        `any` of the tags this user's search returns.
+        """
+        try:
+            domain = Domain(domain).optimize_full(self)
+        except (ValueError, TypeError) as error:
+            raise UserError(self.env._("This filter on contacts is not valid: %(error)s", error=error)) from error
+        return domain.map_conditions(self._crm_profile_condition)
+
+    def _crm_profile_condition(self, condition):
+        if condition.field_expr != 'category_id':
             return condition
-        values = condition.value if isinstance(condition.value, (list, tuple, Set)) else [condition.value]
-        ids = {value for value in values if isinstance(value, int) and not isinstance(value, bool) and value}
-        # one query; ids of deleted profiles go too, which changes no result
-        hidden = ids - set(self.env['res.partner.category'].with_context(active_test=False).search(
-            [('id', 'in', list(ids))]).ids) if ids else set()
-        if not hidden:
-            return condition
-        return Domain('category_id', 'in' if condition.operator in ('=', 'in') else 'not in',
-                      [value for value in values if value not in hidden])
+        Tag = self.env['res.partner.category']
+        operator, value = condition.operator, condition.value
+        positive = operator in ('in', 'any', 'any!')
+        if operator in ('any', 'not any', 'any!', 'not any!'):
+            tags = Domain(value) if isinstance(value, Domain) else Domain('id', 'in', value)
+            return Domain('category_id', 'any' if positive else 'not any', Tag._search(tags))
+        if operator not in ('in', 'not in'):
+            raise UserError(self.env._("Profiles cannot be compared with '%(operator)s'.", operator=operator))
+        ids = [tag for tag in value if is_id(tag)]
+        domain = Domain('category_id', 'any', Tag.with_context(active_test=False)._search([('id', 'in', ids)])) \
+            if ids else Domain.FALSE
+        if False in value or None in value:
+            # "has no profile": none this user may see
+            domain |= Domain('category_id', 'not any', Tag.with_context(active_test=False)._search([]))
+        return domain if positive else ~domain
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -147,17 +209,11 @@ class ResPartner(models.Model):
         partners._apply_profile_rules({})
         return partners
 
-    def web_save(self, vals, specification, next_id=None):
-        return super(ResPartner, self.with_context(crm_profile_source='form')).web_save(
-            vals, specification, next_id=next_id)
-
     def write(self, vals):
-        if 'category_id' not in vals or self.env.context.get('crm_profile_rules_done'):
+        if 'category_id' not in vals:
             return super().write(vals)
-        before = self._profile_snapshot()
-        result = super().write(vals)
-        self._apply_profile_rules(before)
-        return result
+        vals = dict(vals)
+        return self._crm_write_profiles(vals.pop('category_id'), vals=vals)
 
     def unlink(self):
         self.env['crm.profile.history']._move_partners(self.ids)
@@ -214,8 +270,7 @@ class ResPartner(models.Model):
         contact's own address if street, postcode and city are filled in, else their company's."""
         self.flush_model()
         self.env['res.country'].flush_model()
-        own = SQL("(COALESCE(p.street, '') != '' AND COALESCE(p.zip, '') != '' AND COALESCE(p.city, '') != '')")
-        company = SQL("(COALESCE(c.street, '') != '' AND COALESCE(c.zip, '') != '' AND COALESCE(c.city, '') != '')")
+        own, company = self._crm_address_complete(SQL('p')), self._crm_address_complete(SQL('c'))
         address = {
             column: SQL("CASE WHEN %s OR NOT %s THEN p.%s ELSE c.%s END AS %s",
                         own, company, SQL.identifier(column), SQL.identifier(column), SQL.identifier(column))
@@ -235,6 +290,13 @@ class ResPartner(models.Model):
                      ON country.id = CASE WHEN %(own)s OR NOT %(company)s THEN p.country_id ELSE c.country_id END
              WHERE p.id IN %(ids)s
         """, own=own, company=company, lang=self.env.lang, ids=self._search(domain).subselect(), **address)
+
+    @api.model
+    def _crm_address_complete(self, alias):
+        """SQL: whether the contact row alias has a usable postal address of its own. The one
+        definition of "has a postal address" (target groups, address lists, letters)."""
+        return SQL("(COALESCE(%s.street, '') != '' AND COALESCE(%s.zip, '') != '' AND COALESCE(%s.city, '') != '')",
+                   alias, alias, alias)
 
     @api.model
     def _crm_postal_order(self, address):
@@ -295,7 +357,23 @@ class ResPartner(models.Model):
         """, tuple(self.ids) or (0,)))
         return {partner_id: set(tag_ids) for partner_id, tag_ids in self.env.cr.fetchall()}
 
-    def _apply_profile_rules(self, before):
+    @api.private
+    def _crm_write_profiles(self, commands, source=None, vals=None):
+        """The one entry point of profile changes (form, click, import, API, wizard, merges,
+        call outcomes): writes the commands (with the other vals, if any), then applies the rules:
+        exclusive categories, hidden profiles kept, history with its source, automation (Odoo's
+        own "Tag is added" trigger, on this write). source: where the change comes from, when the
+        caller knows better than the request (see crm.profile.history._source)."""
+        before = self._profile_snapshot()
+        result = super().write(dict(vals or {}, category_id=commands))
+        self._apply_profile_rules(before, source)
+        return result
+
+    def _crm_write_raw(self, commands):
+        """A profile write that is itself the application of the rules (no rules, no history)."""
+        return super().write({'category_id': commands})
+
+    def _apply_profile_rules(self, before, source=None):
         after = self._profile_snapshot()
         if not after and not before:
             return
@@ -304,7 +382,7 @@ class ResPartner(models.Model):
         restored = not self.env.su and self._keep_hidden_profiles(before, after, added, involved)
         if self._replace_exclusive_siblings(after, added, involved) or restored:
             after = self._profile_snapshot()
-        self.env['crm.profile.history']._log_changes(before, after)
+        self.env['crm.profile.history']._log_changes(before, after, source)
 
     def _crm_merged_profiles(self, before):
         """After contacts were merged into this one (base.partner.merge.automatic.wizard): one
@@ -323,10 +401,8 @@ class ResPartner(models.Model):
                 kept = tag_ids & own or next(filter(None, (tag_ids & before[pid] for pid in newest_first)))
                 dropped |= tag_ids - {min(kept)}
         if dropped:
-            self.sudo().with_context(crm_profile_rules_done=True).write(
-                {'category_id': [Command.unlink(tag_id) for tag_id in dropped]})
-        self.env['crm.profile.history'].with_context(crm_profile_source='contact_merge')._log_changes(
-            {self.id: own}, {self.id: after - dropped})
+            self.sudo()._crm_write_raw([Command.unlink(tag_id) for tag_id in dropped])
+        self.env['crm.profile.history']._log_changes({self.id: own}, {self.id: after - dropped}, 'contact_merge')
 
     def _keep_hidden_profiles(self, before, after, added, involved):
         Tag = self.env['res.partner.category'].with_context(active_test=False)
@@ -340,8 +416,7 @@ class ResPartner(models.Model):
             if missing := (tags - after.get(pid, set())) & hidden:
                 lost[frozenset(missing)].append(pid)
         for tag_ids, partner_ids in lost.items():
-            self.browse(partner_ids).sudo().with_context(crm_profile_rules_done=True).write(
-                {'category_id': [Command.link(tag_id) for tag_id in tag_ids]})
+            self.browse(partner_ids).sudo()._crm_write_raw([Command.link(tag_id) for tag_id in tag_ids])
         # the restored value must not linger, unfiltered, in the user's cache
         self.invalidate_recordset(['category_id'])
         return bool(lost)
@@ -371,6 +446,5 @@ class ResPartner(models.Model):
             if removed:
                 to_remove[frozenset(removed)].append(pid)
         for tag_ids, partner_ids in to_remove.items():
-            self.browse(partner_ids).with_context(crm_profile_rules_done=True).write(
-                {'category_id': [Command.unlink(tag_id) for tag_id in tag_ids]})
+            self.browse(partner_ids)._crm_write_raw([Command.unlink(tag_id) for tag_id in tag_ids])
         return bool(to_remove)

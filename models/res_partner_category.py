@@ -118,6 +118,14 @@ class ResPartnerCategory(models.Model):
     # HELPERS
     # ------------------------------------------------------------
 
+    @api.model
+    def _crm_hidden_ids(self):
+        """Ids of the profiles the current user may not see (the tags' record rules decide)."""
+        if self.env.su:
+            return set()
+        everything = self.sudo().with_context(active_test=False).search([]).ids
+        return set(everything) - set(self.with_context(active_test=False).search([]).ids)
+
     def _automation_domain(self):
         return [('model_name', '=', 'res.partner'), ('trigger', '=', 'on_tag_set'), ('trg_field_ref', 'in', self.ids)]
 

@@ -114,8 +114,10 @@ setup_postgres() {
         as_pg_owner "$(pg_bin initdb)" -D "$data" -U odoo --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
     if ! as_pg_owner "$(pg_bin pg_ctl)" -D "$data" status >/dev/null 2>&1; then
-        as_pg_owner "$(pg_bin pg_ctl)" -D "$data" -l "$CACHE/pg/server.log" -w \
-            -o "-k $DB_HOST -p $DB_PORT -c listen_addresses='' -c fsync=off" start >/dev/null
+        # the server outlives this script: it must not keep the caller's open files (e.g. a lock)
+        (for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+         as_pg_owner "$(pg_bin pg_ctl)" -D "$data" -l "$CACHE/pg/server.log" -w \
+            -o "-k $DB_HOST -p $DB_PORT -c listen_addresses='' -c fsync=off" start >/dev/null)
     fi
 }
 

@@ -16,3 +16,4 @@ from . import test_letters
 from . import test_target_group
 from . import test_target_group_mailing
 from . import test_spreadsheets
+from . import test_trust

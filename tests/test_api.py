@@ -38,6 +38,17 @@ class TestApi(HttpCase, TargetGroupsCommon):
         self.assertEqual(history.mapped('source'), ['api'])
         self.assertEqual(history.profile_id, self.tag_tennis)
 
+    def test_web_form_save_is_marked_form(self):
+        """The path is the server's to tell (the request), whatever context the client sends."""
+        self.authenticate('tg_user', 'tg_userx')
+        self.make_jsonrpc_request('/web/dataset/call_kw/res.partner/web_save', {
+            'model': 'res.partner', 'method': 'web_save', 'args': [self.partner_anna.ids, {
+                'category_id': [[4, self.tag_culture.id]]}, {'category_id': {}}],
+            'kwargs': {'context': {'crm_profile_source': 'merge', 'import_file': True}}})
+        history = self.env['crm.profile.history'].search([('partner_id', '=', self.partner_anna.id),
+                                                          ('user_id', '=', self.user_plain.id)])
+        self.assertEqual((history.profile_id, history.source), (self.tag_culture, 'form'))
+
     def test_wrong_key_refused(self):
         response = self._call('not-a-key', 'res.partner', 'write', {
             'ids': self.partner_dora.ids, 'vals': {'category_id': [[5, 0, 0]]}})

@@ -1,5 +1,5 @@
 from odoo.fields import Command
-from odoo.tests import Form, tagged, users
+from odoo.tests import tagged, users
 
 from .common import TargetGroupsCommon
 
@@ -25,12 +25,6 @@ class TestHistory(TargetGroupsCommon):
         self.partner_clara.with_env(self.env).write({'category_id': [Command.link(self.tag_married.id)]})
         self.assertEqual(self._history(self.partner_clara),
                          {('married', 'add', 'tg_user', 'other'), ('single', 'remove', 'tg_user', 'other')})
-
-    @users('tg_user')
-    def test_web_form_save_is_marked_form(self):
-        with Form(self.partner_anna.with_env(self.env)) as form:
-            form.category_id.add(self.tag_culture)
-        self.assertEqual(self._history(self.partner_anna), {('Culture', 'add', 'tg_user', 'form')})
 
     @users('tg_user')
     def test_import_logged_and_hidden_profile_kept_silently(self):

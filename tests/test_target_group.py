@@ -110,15 +110,48 @@ class TestTargetGroup(TargetGroupsCommon):
         self.assertEqual(self._members(as_outsider), self.partner_clara)
         self.assertEqual(as_outsider.member_count, 1)
 
-        group.action_freeze()
-        self.assertEqual(self._members(as_outsider), self.partner_clara,
-                         "a frozen group stored by an insider does not reveal them either")
-        self.assertEqual(self._members(group), self.partner_clara | self.partner_dora)
+        group.with_user(self.user_insider).action_freeze()
+        self.assertEqual(group.frozen_by_id, self.user_insider)
+        with self.assertRaisesRegex(UserError, "frozen by a user who sees profiles you may not see"):
+            self._members(as_outsider)
+        self.assertEqual(self._members(group.with_user(self.user_insider)), self.partner_clara | self.partner_dora)
+        self.assertEqual(self._members(group.with_user(self.user_manager)), self.partner_clara | self.partner_dora)
 
-    def test_restricted_exclusion_applies_to_everyone(self):
+    def test_restricted_exclusion_is_refused_not_dropped(self):
         group = self._group(include_profile_ids=[Command.set(self.tag_football.ids)],
                             exclude_profile_ids=[Command.set(self.tag_council.ids)], user_id=self.user_plain.id)
-        self.assertEqual(self._members(group.with_user(self.user_plain)), self.partner_anna)
+        with self.assertRaisesRegex(UserError, "excludes profiles you may not see"):
+            self._members(group.with_user(self.user_plain))
+        self.assertEqual(group.with_user(self.user_plain).member_count, 0)
+        self.assertEqual(self._members(group.with_user(self.user_insider)), self.partner_anna)
+
+    def test_membership_compute_agrees_with_search(self):
+        group = self._group(include_profile_ids=[Command.set(self.tag_sport.ids)],
+                            exclude_profile_ids=[Command.set(self.tag_tennis.ids)])
+        members = self.env['res.partner'].search([('crm_target_group_ids', 'in', group.ids)])
+        self.assertEqual(members, self.partner_anna | self.partner_dora)
+        self.ours.invalidate_recordset(['crm_target_group_ids'])
+        self.assertEqual(self.ours.filtered(lambda partner: group in partner.crm_target_group_ids), members,
+                         "a sub-profile (Football below Outdoor) makes a member in the compute too")
+
+    def test_postal_address_means_the_same_everywhere(self):
+        company = self.env['res.partner'].create({'name': 'Firma', 'is_company': True, 'street': 'Weg 1',
+                                                  'zip': '10115', 'city': 'Berlin'})
+        self.partner_anna.parent_id = company
+        group = self._group(include_profile_ids=[Command.set(self.tag_sport.ids)], require_address=True)
+        self.assertEqual(self._members(group), self.partner_anna, "a contact person gets the company's address")
+        self.assertFalse(self.env['res.partner']._crm_without_postal_address([('id', '=', self.partner_anna.id)]))
+        self.assertEqual(self.env['res.partner']._crm_without_postal_address([('id', 'in', self.ours.ids)]),
+                         self.ours - self.partner_anna)
+
+    def test_server_fields_are_not_for_users(self):
+        group = self._group(user_id=self.user_plain.id).with_user(self.user_plain)
+        for vals in ({'state': 'frozen'}, {'definer_id': self.user_manager.id}, {'frozen_by_id': self.user_manager.id},
+                     {'frozen_date': '2026-01-01 00:00:00'}):
+            with self.assertRaises(AccessError):
+                group.write(vals)
+        group.write({'filter_domain': "[('name', 'ilike', 'a')]"})
+        self.assertEqual(group.definer_id, self.user_plain)
 
     def test_outsider_saving_keeps_restricted_profiles(self):
         group = self._group(include_profile_ids=[Command.set((self.tag_council | self.tag_culture).ids)],

@@ -1,5 +1,5 @@
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import TargetGroupsCommon
 
@@ -39,11 +39,15 @@ class TestTargetGroupMailing(TargetGroupsCommon):
         self.assertEqual(set(mailing._get_recipients()),
                          set((self.partner_anna | self.partner_bernd | self.partner_dora).ids))
 
-    def test_mail_queue_uses_the_rights_of_the_responsible(self):
+    def test_mail_queue_uses_the_rights_of_who_chose_the_recipients(self):
         group = self.env['crm.target.group'].with_user(self.user_insider).create({
             'name': 'Council or culture', 'shared': True,
             'include_profile_ids': [Command.set((self.tag_council | self.tag_culture).ids)]})
-        mailing = self.env['mailing.mailing'].create({
-            'subject': 'Invitation', 'crm_target_group_id': group.id, 'user_id': self.user_plain.id})
+        marketer = new_test_user(self.env, login='tg_marketer_out', groups='crm_target_groups.group_crm_target_groups_user,'
+                                                                          'mass_mailing.group_mass_mailing_user')
+        mailing = self.env['mailing.mailing'].with_user(marketer).create({
+            'subject': 'Invitation', 'crm_target_group_id': group.id})
+        mailing.user_id = self.user_insider  # the responsible is anybody's to edit
+        self.assertEqual(mailing.crm_recipients_uid, marketer)
         self.assertEqual(mailing.sudo()._get_recipients(), self.partner_clara.ids,
-                         "the queue runs as superuser but mails only whom the responsible may reach")
+                         "the queue runs as superuser but mails only whom the chooser may reach")

@@ -30,7 +30,7 @@ class CrmProfileMerge(models.TransientModel):
                 target=self.target_id.display_name))
         partners = self.env['res.partner'].sudo().with_context(active_test=False).search(
             [('category_id', 'in', sources.ids)])
-        partners.with_context(crm_profile_source='merge').write({'category_id': [Command.link(self.target_id.id)]})
+        partners._crm_write_profiles([Command.link(self.target_id.id)], 'merge')
         sources.child_ids.write({'parent_id': self.target_id.id})
         message = self.env._(
             "%(count)s contacts now carry %(target)s; %(profiles)s merged into it.",
