@@ -17,3 +17,4 @@ from . import test_target_group
 from . import test_target_group_mailing
 from . import test_spreadsheets
 from . import test_trust
+from . import test_letter_templates
