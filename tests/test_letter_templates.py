@@ -1,6 +1,6 @@
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged, users
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import TargetGroupsCommon
 
@@ -8,7 +8,7 @@ from .common import TargetGroupsCommon
 @tagged('post_install', '-at_install')
 class TestLetterTemplates(TargetGroupsCommon):
     """Letter templates: users change the ones they wrote, managers all; saving one needs no
-    template-editor right."""
+    template-editor right; Print Letters proposes the letter the user printed last."""
 
     @classmethod
     def setUpClass(cls):
@@ -21,6 +21,16 @@ class TestLetterTemplates(TargetGroupsCommon):
             {'name': "Uwe's letter", 'body': '<p>Hallo</p>'}).with_env(cls.env)
         cls.template_ines = Template.with_user(cls.user_insider).sudo().create(
             {'name': "Ines' letter", 'body': '<p>Guten Tag</p>'}).with_env(cls.env)
+
+    def _backdate(self, record, fname, days):
+        record.flush_recordset()
+        self.env.cr.execute(SQL("UPDATE %s SET %s = %s - make_interval(days => %s) WHERE id = %s",
+                                SQL.identifier(record._table), SQL.identifier(fname), SQL.identifier(fname),
+                                days, record.id))
+        record.invalidate_recordset()
+
+    def _proposed(self, user):
+        return Form(self.env['crm.letter.print'].with_user(user)).template_id
 
     # ------------------------------------------------------------
     # RIGHTS
@@ -66,3 +76,42 @@ class TestLetterTemplates(TargetGroupsCommon):
             template.write({'lang': "{{ object.env['res.users'].search([])[0].lang }}"})
         with self.assertRaises(AccessError):
             template.write({'body': '<p><t t-out="object.env[\'res.users\'].search([])"/></p>'})
+
+    # ------------------------------------------------------------
+    # PRINT LETTERS
+    # ------------------------------------------------------------
+
+    def test_print_letters_proposes_the_latest_letter(self):
+        """Who has printed nothing yet gets the letter written last."""
+        self._backdate(self.template_ines, 'write_date', 1)
+        self.assertEqual(self._proposed(self.user_plain), self.template_uwe)
+        self.template_uwe.with_user(self.user_manager).action_archive()
+        self._backdate(self.template_ines, 'write_date', -2)  # newer than any other letter, demo ones too
+        self.assertEqual(self._proposed(self.user_plain), self.template_ines)
+
+    def test_print_letters_proposes_the_users_last_letter(self):
+        """The letter of the user's newest print: at once (its wizard), or in the background (its
+        run, which stays when the wizard is gone)."""
+        self._backdate(self.template_ines, 'write_date', 1)  # Uwe's letter is the one written last
+        self.env['ir.config_parameter'].set_param('crm_target_groups.letters_in_request', '0')
+        self.partner_anna.write({'street': 'Hauptstr. 1', 'zip': '80331', 'city': 'München',
+                                 'country_id': self.env.ref('base.de').id})
+        Print = self.env['crm.letter.print'].with_user(self.user_plain)
+        domain = repr([('id', '=', self.partner_anna.id)])
+
+        printed = Print.create({'template_id': self.template_ines.id, 'partner_domain': domain})
+        run = self.env['crm.letter.run'].browse(printed.action_print()['res_id'])
+        self.assertEqual(run.template_id, self.template_ines)
+        self.assertEqual(self._proposed(self.user_plain), self.template_ines)
+        self.assertEqual(self._proposed(self.user_insider), self.template_uwe, "another user's prints do not count")
+        self._backdate(run, 'create_date', 3)
+        printed.unlink()  # as the transient records' cleanup does
+        self.assertEqual(self._proposed(self.user_plain), self.template_ines, "the run remembers")
+
+        printed = Print.create({'template_id': self.template_uwe.id, 'partner_domain': domain})
+        self.assertEqual(self._proposed(self.user_plain), self.template_uwe, "printed after the run")
+        self._backdate(printed, 'create_date', 4)
+        self.assertEqual(self._proposed(self.user_plain), self.template_ines, "printed before the run")
+
+        self.template_ines.with_user(self.user_manager).action_archive()
+        self.assertEqual(self._proposed(self.user_plain), self.template_uwe, "an archived letter is not proposed")

@@ -13,7 +13,8 @@ class CrmLetterPrint(models.TransientModel):
     _name = 'crm.letter.print'
     _description = 'Print Letters'
 
-    template_id = fields.Many2one('crm.letter.template', string='Letter', required=True)
+    template_id = fields.Many2one('crm.letter.template', string='Letter', required=True,
+                                  default=lambda self: self._default_template())
     target_group_id = fields.Many2one('crm.target.group', string='Target Group', readonly=True)
     partner_domain = fields.Char(required=True,
                                  default=lambda self: repr(self.env['res.partner']._crm_selection_domain()))
@@ -58,6 +59,18 @@ class CrmLetterPrint(models.TransientModel):
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
+
+    def _default_template(self):
+        """The letter this user printed last (their newest print, or background run once the
+        print's wizard is gone), else the most recently edited letter."""
+        used = [self.search([('create_uid', '=', self.env.uid), ('template_id.active', '=', True)],
+                            order='id desc', limit=1),
+                self.env['crm.letter.run'].search([('user_id', '=', self.env.uid), ('template_id.active', '=', True)],
+                                                  order='id desc', limit=1)]
+        used = [record for record in used if record]
+        if used:
+            return max(used, key=lambda record: record.create_date).template_id  # the print on a tie
+        return self.env['crm.letter.template'].search([], order='write_date desc, id desc', limit=1)
 
     def _letters_in_request(self):
         return int(self.env['ir.config_parameter'].sudo().get_param('crm_target_groups.letters_in_request', 500))
