@@ -18,3 +18,4 @@ from . import test_target_group_mailing
 from . import test_spreadsheets
 from . import test_trust
 from . import test_letter_templates
+from . import test_details

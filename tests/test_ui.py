@@ -8,12 +8,14 @@ from .common import TargetGroupsCommon
 class TestUi(HttpCase, TargetGroupsCommon):
 
     def test_tour_nested_profile_then_filter(self):
-        """A manager adds 'Sport / Handball', a user filters contacts by Sport and finds its contact."""
+        """A manager adds 'Sport / Handball', a user filters contacts by Sport and finds its contact;
+        the search panel shows the profile tree, and a row with many profiles stays one line high."""
         self.start_tour('/odoo/action-crm_target_groups.res_partner_category_action',
                         'crm_target_groups_profile_create', login='tg_manager')
         handball = self.env['res.partner.category'].search([('name', '=', 'Handball')])
         self.assertEqual(handball.parent_id, self.tag_sport)
         self.partner_clara.category_id |= handball
+        self.partner_anna.category_id |= self.tag_tennis | self.tag_culture | self.tag_single  # a row of 4 profiles
         self.start_tour('/odoo/action-crm_target_groups.res_partner_action',
                         'crm_target_groups_filter_by_parent', login='tg_user')
 

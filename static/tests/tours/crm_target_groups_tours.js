@@ -55,6 +55,10 @@ registry.category("web_tour.tours").add("crm_target_groups_profile_create", {
 registry.category("web_tour.tours").add("crm_target_groups_filter_by_parent", {
     steps: () => [
         {
+            content: "The search panel shows the profiles as a tree: a sub-profile by its name, below its parent",
+            trigger: ".o_search_panel_filter_value[data-tooltip='Outdoor'] + .o_search_panel_filter_value[data-tooltip='Outdoor / Football'] .o_search_panel_label_title:not(:contains('/')):contains('Football')",
+        },
+        {
             content: "Narrow the contacts by the parent profile in the search panel",
             trigger: ".o_search_panel_filter_value:not(:contains('/')):contains('Outdoor') input",
             run: "click",
@@ -70,6 +74,17 @@ registry.category("web_tour.tours").add("crm_target_groups_filter_by_parent", {
         {
             content: "Exactly four contacts: Anna, Bernd, Dora, Clara",
             trigger: ".o_pager_value:contains('1-4')",
+        },
+        {
+            content: "Anna's four profiles stay on one line: two of them, then +2",
+            trigger: ".o_data_row:contains('Anna Fußballfan') .o_crm_profile_tags .o_m2m_avatar_empty:contains('+2')",
+            run() {
+                const height = (name) => [...document.querySelectorAll(".o_data_row")]
+                    .find((row) => row.textContent.includes(name)).offsetHeight;
+                if (height("Anna Fußballfan") !== height("Dora Rat")) {
+                    throw new Error("a row with many profiles is higher than one with a single profile");
+                }
+            },
         },
     ],
 });

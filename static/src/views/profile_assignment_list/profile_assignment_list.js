@@ -4,6 +4,7 @@ import { ListController } from "@web/views/list/list_controller";
 import { ListRenderer } from "@web/views/list/list_renderer";
 import { listView } from "@web/views/list/list_view";
 import { SelectCreateDialog } from "@web/views/view_dialogs/select_create_dialog";
+import { ProfileSearchPanel } from "@crm_target_groups/search/profile_search_panel/profile_search_panel";
 import { onWillStart, onWillUpdateProps, useState, useSubEnv } from "@odoo/owl";
 
 /**
@@ -91,5 +92,6 @@ registry.category("views").add("crm_profile_assignment_list", {
     ...listView,
     Controller: ProfileAssignmentListController,
     Renderer: ProfileAssignmentListRenderer,
+    SearchPanel: ProfileSearchPanel,
     buttonTemplate: "crm_target_groups.ProfileAssignmentListView.Buttons",
 });
