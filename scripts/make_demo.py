@@ -51,6 +51,22 @@ TREE = {
         ('Kommunalpolitik', []), ('Verbandsarbeit', []),
     ],
 }
+# The example everyone tries first: the invitations to the company party, with its guests. Written
+# as it stands here, without drawing from rng, so that the random profiles and contacts stay as they were.
+PARTY_CATEGORY = 'crm_target_groups.crm_profile_category_events'
+PARTY_TREE = ('Firmenfeier', ['Einladung Firmenfeier 2025', 'Einladung Firmenfeier 2026', 'Zusage Firmenfeier 2026'])
+INVITED_2025, INVITED_2026, ACCEPTED_2026 = PARTY_TREE[1]
+PARTY_GUESTS = [
+    # name, salutation, academic title, company (index of a generated one) or None, street, zip, city, profiles
+    ('Sabine Hartmann', 'ms', 'Dr.', 0, 'Königstraße 12', '70173', 'Stuttgart', [INVITED_2025, INVITED_2026, ACCEPTED_2026]),
+    ('Thomas Berger', 'mr', None, 2, 'Zeil 81', '60311', 'Frankfurt am Main', [INVITED_2025, INVITED_2026]),
+    ('Katharina Vogel', 'ms', None, None, 'Lindenallee 4', '50667', 'Köln', [INVITED_2026, ACCEPTED_2026]),
+    ('Jürgen Lehmann', 'mr', 'Prof. Dr.', 5, 'Maximilianstraße 20', '80331', 'München', [INVITED_2026]),
+    ('Petra Schulte', 'ms', None, None, 'Am Hafen 7', '20095', 'Hamburg', [INVITED_2025, INVITED_2026]),
+    ('Markus Engel', 'mr', None, 7, 'Unter den Linden 40', '10115', 'Berlin', [INVITED_2026, ACCEPTED_2026]),
+    ('Andrea Roth', 'ms', None, None, 'Kaiserstraße 55', '76133', 'Karlsruhe', [INVITED_2025]),
+    ('Stefan Wolff', 'mr', 'Dr.', 4, 'Augustusplatz 9', '04109', 'Leipzig', [INVITED_2026]),
+]
 DEPARTMENTS = ['Einkauf', 'Marketing', 'Geschäftsführung', 'Vertrieb']
 FIRST_F = ['Anna', 'Maria', 'Julia', 'Katharina', 'Sabine', 'Petra', 'Claudia', 'Monika', 'Laura', 'Lena',
            'Sophie', 'Birgit', 'Ursula', 'Andrea', 'Stefanie', 'Nicole', 'Sandra', 'Jana', 'Heike', 'Ines']
@@ -163,11 +179,54 @@ def partner(xml_id, name, is_company, parent, zip_code, city, email, leaves, exc
     return out
 
 
+def party_tag_id(name):
+    return 'res_partner_category_' + slug('_'.join(['events', PARTY_TREE[0]] + ([name] if name else []))) + '_demo'
+
+
+def party_tag_records():
+    root, children = PARTY_TREE
+    lines = [f'    <record id="{party_tag_id(None)}" model="res.partner.category">',
+             f'        <field name="name">{escape(root)}</field>',
+             f'        <field name="profile_category_id" ref="{PARTY_CATEGORY}"/>',
+             '        <field name="color">3</field>',
+             '    </record>']
+    for name in children:
+        lines += [f'    <record id="{party_tag_id(name)}" model="res.partner.category">',
+                  f'        <field name="name">{escape(name)}</field>',
+                  f'        <field name="parent_id" ref="{party_tag_id(None)}"/>',
+                  f'        <field name="color">{4 if name.startswith("Zusage") else 3}</field>',
+                  '    </record>']
+    return lines
+
+
+def party_partner_records():
+    lines = []
+    for i, (name, salutation, title, company, street, zip_code, city, profiles) in enumerate(PARTY_GUESTS):
+        first, last = name.split(' ', 1)
+        lines += [f'    <record id="res_partner_party_guest_{i:02d}_demo" model="res.partner">',
+                  f'        <field name="name">{escape(name)}</field>',
+                  f'        <field name="crm_salutation">{salutation}</field>']
+        if title:
+            lines.append(f'        <field name="crm_academic_title">{escape(title)}</field>')
+        if company is not None:
+            lines += [f'        <field name="parent_id" ref="res_partner_company_{company:02d}_demo"/>',
+                      '        <field name="type">contact</field>']
+        lines += [f'        <field name="street">{escape(street)}</field>',
+                  f'        <field name="zip">{zip_code}</field>',
+                  f'        <field name="city">{escape(city)}</field>',
+                  '        <field name="country_id" ref="base.de"/>',
+                  f'        <field name="email">{slug(first)}.{slug(last)}@example.de</field>']
+        refs = ', '.join(f"ref('{party_tag_id(profile)}')" for profile in profiles)
+        lines += [f'        <field name="category_id" eval="[Command.set([{refs}])]"/>',
+                  '    </record>']
+    return lines
+
+
 def write(path, lines):
     path.write_text('<?xml version="1.0" encoding="utf-8"?>\n<!-- Written by scripts/make_demo.py -->\n'
                     '<odoo>\n' + '\n'.join(lines) + '\n</odoo>\n', encoding='utf-8')
 
 
 tag_lines, leaf_ids, exclusive_by_category = tag_records()
-write(ROOT / 'demo' / 'res_partner_category_demo.xml', tag_lines)
-write(ROOT / 'demo' / 'res_partner_demo.xml', partner_records(leaf_ids, exclusive_by_category))
+write(ROOT / 'demo' / 'res_partner_category_demo.xml', tag_lines + party_tag_records())
+write(ROOT / 'demo' / 'res_partner_demo.xml', partner_records(leaf_ids, exclusive_by_category) + party_partner_records())

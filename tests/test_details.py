@@ -1,6 +1,6 @@
 from lxml import etree
 
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from .common import TargetGroupsCommon
 
@@ -28,3 +28,25 @@ class TestContactViews(TargetGroupsCommon):
         search = self._arch(action.search_view_id, 'search')
         [panel] = search.xpath("//searchpanel/field")
         self.assertEqual((panel.get('name'), panel.get('select')), ('profile_ids', 'multi'))
+
+
+@tagged('post_install', '-at_install')
+class TestDemo(TransactionCase):
+    """The demo's first example: the invitations to the company party."""
+
+    def test_company_party_demo(self):
+        if not self.env['ir.module.module'].search([('name', '=', 'crm_target_groups')]).demo:
+            self.skipTest("installed without demo data")
+        invited = self.env.ref('crm_target_groups.res_partner_category_events_firmenfeier_einladung_firmenfeier_2026_demo')
+        self.assertEqual(invited.display_name, 'Firmenfeier / Einladung Firmenfeier 2026')
+        self.assertEqual(invited.profile_category_id, self.env.ref('crm_target_groups.crm_profile_category_events'))
+
+        group = self.env.ref('crm_target_groups.crm_target_group_company_party_demo')
+        self.assertEqual((group.name, group.include_profile_ids), ('Einladung Firmenfeier', invited))
+        members = self.env['res.partner'].search(group._member_domain())
+        guest = self.env.ref('crm_target_groups.res_partner_party_guest_03_demo')
+        not_invited = self.env.ref('crm_target_groups.res_partner_party_guest_06_demo')  # 2025 only
+        self.assertIn(guest, members)
+        self.assertNotIn(not_invited, members)
+        self.assertGreaterEqual(len(members), 6)
+        self.assertTrue(self.env.ref('crm_target_groups.crm_letter_template_company_party_demo').active)
