@@ -1,5 +1,6 @@
 """Small helpers shared by the models: stored domains, SQL literals of id lists, what counts as an id."""
 from ast import literal_eval
+from uuid import uuid4
 
 from odoo.tools import SQL
 
@@ -47,3 +48,16 @@ def setting(env, name, default):
         return int(value) if value else default
     except ValueError:
         return default
+
+
+def fetch_chunks(cr, query, chunk_size=10000):
+    """The rows of query in chunks, through a server-side cursor: a sorted list of any size is
+    one query, and never more than a chunk of it sits in memory."""
+    cursor = SQL.identifier(f'crm_chunks_{uuid4().hex}')
+    cr.execute(SQL("DECLARE %s NO SCROLL CURSOR FOR %s", cursor, query))
+    while True:
+        cr.execute(SQL("FETCH %s FROM %s", chunk_size, cursor))
+        if not (rows := cr.fetchall()):
+            break
+        yield rows
+    cr.execute(SQL("CLOSE %s", cursor))

@@ -3,6 +3,7 @@ from . import crm_profile_category
 from . import crm_profile_operation
 from . import crm_profile_history  # its tables refer to the operations' (made in this order)
 from . import res_partner_category
+from . import crm_postal_address
 from . import res_partner
 from . import crm_target_group
 from . import mailing_mailing

@@ -10,6 +10,8 @@ from odoo.tools import SQL, Query
 from ..tools import ids_of, int_array, span
 
 IMPORT_PATH = '/web/dataset/call_kw/base_import.import/'
+# where server code hands the source of a change to the history (res.partner._crm_write_profiles)
+SOURCE_KEY = 'crm_profile_source'
 SOURCES = [
     ('form', 'Contact form'),
     ('click', 'Assignment mode'),
@@ -159,6 +161,126 @@ class CrmProfileHistory(models.Model):
         self.invalidate_model()
 
     @api.model
+    def _record_sets(self, changes, operation, source):
+        """Records an assignment's batch as history sets, in the statement that makes the changes.
+        changes: {name: SQL of a data-modifying statement RETURNING partner_id, category_id, change};
+        returns [(change, partner ids)] of the sets written."""
+        self.env.cr.execute(SQL("""
+            WITH %s
+            INSERT INTO crm_profile_history_set
+                   (partner_ids, partner_span, profile_id, change, date, user_id, source, operation_id)
+            SELECT array_agg(partner_id), int4range(min(partner_id), max(partner_id), '[]'),
+                   category_id, change, %s, %s, %s, %s
+              FROM (%s) changes
+          GROUP BY category_id, change
+         RETURNING change, partner_ids
+        """, SQL(", ").join(SQL("%s AS (%s)", SQL.identifier(name), change) for name, change in changes.items()),
+            fields.Datetime.now(), self.env.uid, source, operation.id,
+            SQL(" UNION ALL ").join(SQL("SELECT * FROM %s", SQL.identifier(name)) for name in changes)))
+        sets = self.env.cr.fetchall()
+        self.invalidate_model()
+        return sets
+
+    @api.model
+    def _reverse_operation(self, operation):
+        """Puts back the profiles an assignment changed, except on contacts whose profile changed
+        again since; returns how many contacts were left as they are."""
+        skipped = self._undo_changed_since(operation) if self._changed_since(operation) else self._undo_all(operation)
+        self.invalidate_model()
+        return skipped
+
+    @api.model
+    def _changed_since(self, operation):
+        """Whether any profile of the operation changed on any contact after its first batch."""
+        self.env.cr.execute(SQL("""
+            WITH mine AS (SELECT array_agg(DISTINCT profile_id) AS profile_ids, min(id) AS first
+                            FROM crm_profile_history_set WHERE operation_id = %(op)s)
+            SELECT EXISTS (SELECT FROM crm_profile_history_line l, mine
+                            WHERE l.profile_id = ANY(mine.profile_ids) AND l.id > mine.first)
+                OR EXISTS (SELECT FROM crm_profile_history_set s, mine
+                            WHERE s.profile_id = ANY(mine.profile_ids) AND s.id > mine.first
+                              AND s.operation_id IS DISTINCT FROM %(op)s)
+        """, op=operation.id))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _undo_all(self, operation):
+        """Nothing changed since: every change of the operation is reversed, set by set; a
+        profile no contact carried before goes by profile, which spares looking each contact up."""
+        rel = SQL("res_partner_res_partner_category_rel")
+        self.env.cr.execute(SQL("""
+            SELECT DISTINCT profile_id FROM crm_profile_history_set WHERE operation_id = %s AND change = 'add'
+        """, operation.id))
+        for (profile_id,) in self.env.cr.fetchall():
+            contacts = SQL()
+            if profile_id not in operation.sudo().unused_profile_ids.ids:
+                # the ids as a constant, which PostgreSQL looks up in a hash table (a join would
+                # rely on statistics that do not know the rows the assignment just wrote)
+                self.env.cr.execute(SQL("""
+                    SELECT partner_ids FROM crm_profile_history_set
+                     WHERE operation_id = %s AND profile_id = %s AND change = 'add'
+                """, operation.id, profile_id))
+                ids = [pid for (partner_ids,) in self.env.cr.fetchall() for pid in partner_ids]
+                contacts = SQL("AND partner_id = ANY(%s)", int_array(ids))
+            self.env.cr.execute(SQL("DELETE FROM %s WHERE category_id = %s %s", rel, profile_id, contacts))
+        self.env.cr.execute(SQL("""
+            INSERT INTO %s (category_id, partner_id)
+            SELECT profile_id, unnest(partner_ids) FROM crm_profile_history_set
+             WHERE operation_id = %s AND change = 'remove'
+            ON CONFLICT DO NOTHING;
+            INSERT INTO crm_profile_history_set (partner_ids, partner_span, profile_id, change, date, user_id, source)
+            SELECT partner_ids, partner_span, profile_id, CASE change WHEN 'add' THEN 'remove' ELSE 'add' END,
+                   %s, %s, 'undo'
+              FROM crm_profile_history_set
+             WHERE operation_id = %s
+        """, rel, operation.id, fields.Datetime.now(), self.env.uid, operation.id))
+        return 0
+
+    @api.model
+    def _undo_changed_since(self, operation):
+        """Reverses the changes of contacts whose profile did not change since, one by one;
+        returns how many contacts were left as they are."""
+        self.env.cr.execute(SQL("""
+            WITH mine AS (SELECT s.id AS set_id, s.profile_id, s.change, c.partner_id
+                            FROM crm_profile_history_set s, unnest(s.partner_ids) c(partner_id)
+                           WHERE s.operation_id = %(op)s),
+                 later AS (SELECT m.set_id, m.partner_id FROM mine m
+                            WHERE EXISTS (SELECT FROM crm_profile_history_line l
+                                           WHERE l.partner_id = m.partner_id AND l.profile_id = m.profile_id
+                                             AND l.id > m.set_id)
+                            UNION
+                           SELECT m.set_id, m.partner_id
+                             FROM mine m
+                             JOIN (SELECT s.id, s.profile_id, unnest(s.partner_ids) AS partner_id
+                                     FROM crm_profile_history_set s
+                                    WHERE s.profile_id IN (SELECT profile_id FROM mine)
+                                      AND s.id > (SELECT min(set_id) FROM mine)
+                                      AND s.operation_id IS DISTINCT FROM %(op)s) o
+                               ON o.partner_id = m.partner_id AND o.profile_id = m.profile_id AND o.id > m.set_id),
+                 undo AS (SELECT m.* FROM mine m
+                           WHERE NOT EXISTS (SELECT FROM later
+                                              WHERE later.set_id = m.set_id AND later.partner_id = m.partner_id)),
+                 removed AS (DELETE FROM res_partner_res_partner_category_rel r USING undo u
+                              WHERE u.change = 'add' AND r.partner_id = u.partner_id AND r.category_id = u.profile_id
+                          RETURNING u.set_id, u.profile_id, 'remove' AS change, u.partner_id),
+                 restored AS (SELECT u.set_id, u.profile_id, 'add' AS change, u.partner_id FROM undo u
+                               WHERE u.change = 'remove' AND NOT EXISTS (
+                                     SELECT FROM res_partner_res_partner_category_rel r
+                                      WHERE r.partner_id = u.partner_id AND r.category_id = u.profile_id)),
+                 added AS (INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
+                           SELECT partner_id, profile_id FROM restored
+                           ON CONFLICT DO NOTHING),
+                 recorded AS (INSERT INTO crm_profile_history_set
+                                     (partner_ids, partner_span, profile_id, change, date, user_id, source)
+                              SELECT array_agg(partner_id), int4range(min(partner_id), max(partner_id), '[]'),
+                                     profile_id, change, %(now)s, %(uid)s, 'undo'
+                                FROM (SELECT * FROM removed UNION ALL SELECT * FROM restored) done
+                            GROUP BY set_id, profile_id, change)
+            SELECT count(DISTINCT partner_id) FROM later
+        """, op=operation.id, now=fields.Datetime.now(), uid=self.env.uid))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
     def _move_partners(self, partner_ids, into=None):
         """The sets hold contact ids without foreign keys: a deleted contact leaves them, a merged
         one gives its place to the contact it was merged into (as Odoo moves the lines)."""
@@ -178,9 +300,12 @@ class CrmProfileHistory(models.Model):
 
     @api.model
     def _source(self):
-        """The path of a change, as the server sees the request, never as a caller's context says:
+        """The path of a change, as the server sees it, never as a caller's context says: what
+        server code handed over on the cursor (click, profile merge), else the request's path:
         the external APIs, an import through base_import, a save of the contact form; server
         code without a request (cron, shell) may say it is an import."""
+        if sources := self.env.cr.cache.get(SOURCE_KEY):
+            return sources[-1]
         # XML-RPC and JSON-RPC calls run with the request put aside; the thread keeps its URL
         path = request.httprequest.path if request else urlsplit(getattr(threading.current_thread(), 'url', '')).path
         if path.startswith(('/json/2/', '/xmlrpc', '/jsonrpc')):

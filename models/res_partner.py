@@ -1,20 +1,12 @@
-from collections import defaultdict, namedtuple
-from uuid import uuid4
+from collections import defaultdict
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
-from ..tools import is_id
-
-# name particles that belong to the surname in a letter's salutation ("Frau von der Leyen")
-NAME_PARTICLES = {'von', 'vom', 'van', 'de', 'der', 'den', 'zu', 'zur', 'di', 'da', 'del', 'la', 'le', 'ten', 'ter'}
-
-PostalAddress = namedtuple('PostalAddress', [
-    'id', 'complete', 'salutation', 'title', 'name', 'is_company', 'lang', 'company', 'department',
-    'street', 'street2', 'zip', 'city', 'country_id', 'country', 'email', 'phone'])
-
+from ..tools import ids_of, is_id
+from .crm_profile_history import SOURCE_KEY
 
 class ResPartner(models.Model):
     """Contacts keep their profiles in the stock `category_id`; this adds the profile rules.
@@ -80,6 +72,13 @@ class ResPartner(models.Model):
         to_add._crm_write_profiles([Command.link(profile.id)], 'click')
         (self - to_add)._crm_write_profiles([Command.unlink(profile.id)], 'click')
 
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        """Placeholders of a letter that users without Odoo's template-editor right may insert
+        (the editor's /field): what the letters and address lists add to a contact."""
+        return super().mail_allowed_qweb_expressions() + (
+            'object.crm_letter_salutation', 'object.crm_academic_title', 'object.crm_department')
+
     def _compute_profile_ids(self):
         for partner in self:
             partner.profile_ids = partner.category_id
@@ -116,15 +115,16 @@ class ResPartner(models.Model):
         if operator not in ('in', 'not in'):
             return NotImplemented
         self.flush_model(['street', 'zip', 'city', 'commercial_partner_id'])
+        Address = self.env['crm.postal.address']
         complete = SQL("SELECT p.id FROM res_partner p LEFT JOIN res_partner c ON c.id = p.commercial_partner_id "
-                       "WHERE %s OR %s", self._crm_address_complete(SQL('p')), self._crm_address_complete(SQL('c')))
+                       "WHERE %s OR %s", Address._complete(SQL('p')), Address._complete(SQL('c')))
         positive = (operator == 'in') == (True in value)
         return Domain('id', 'in' if positive else 'not in', complete)
 
     @api.depends('name', 'is_company', 'lang', 'crm_salutation', 'crm_academic_title')
     def _compute_crm_letter_salutation(self):
         for partner in self:
-            partner.crm_letter_salutation = self._crm_letter_salutation(
+            partner.crm_letter_salutation = self.env['crm.postal.address']._salutation(
                 partner.lang, partner.crm_salutation, partner.crm_academic_title, partner.name, partner.is_company)
 
     def _compute_crm_target_group_ids(self):
@@ -136,12 +136,15 @@ class ResPartner(models.Model):
             partner.crm_target_group_ids = groups.filtered(lambda group: partner.id in members.get(group, ()))
 
     def _search_crm_target_group_ids(self, operator, value):
-        """Membership by the groups' own rules; a group may use another one in its conditions."""
-        if operator in ('any', 'not any'):  # e.g. a record rule on the groups handed to a call centre
-            value, operator = self.env['crm.target.group'].search(value).ids, operator.replace('any', 'in')
+        """Membership by the groups' own rules; a group may use another one in its conditions.
+        A group named by id that the user may not use is refused (see crm.target.group._refusal);
+        searched by its fields (any), such a group matches nobody."""
+        if operator in ('any', 'not any'):
+            groups = self.env['crm.target.group'].search(value).filtered(lambda group: group._usable())
+            value, operator = groups.ids, operator.replace('any', 'in')
         if operator not in ('in', 'not in'):
             return NotImplemented
-        groups = self.env['crm.target.group'].browse(value)
+        groups = self.env['crm.target.group'].browse(ids_of(value)).exists()
         if set(self.env.context.get('crm_target_group_stack', ())) & set(groups.ids):
             raise UserError(self.env._("A target group cannot include itself through its conditions."))
         domain = Domain.OR(group._member_domain() for group in groups)
@@ -210,10 +213,13 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        """Every profile change ends here: the rules are applied after the fact, set-based."""
         if 'category_id' not in vals:
             return super().write(vals)
-        vals = dict(vals)
-        return self._crm_write_profiles(vals.pop('category_id'), vals=vals)
+        before = self._profile_snapshot()
+        result = super().write(vals)
+        self._apply_profile_rules(before)
+        return result
 
     def unlink(self):
         self.env['crm.profile.history']._move_partners(self.ids)
@@ -222,17 +228,6 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
-
-    @api.model
-    def _crm_selection_domain(self):
-        """The contacts a list action runs on: the selected ones, or the whole filter when the
-        list's 'select all' went beyond the ids the client sends."""
-        context = self.env.context
-        ids = context.get('active_ids') or []
-        limit = int(self.env['ir.config_parameter'].sudo().get_param('web.active_ids_limit', '20000'))
-        if context.get('active_model') == 'res.partner' and 'active_domain' in context and len(ids) >= limit:
-            return list(Domain(context['active_domain']))
-        return [('id', 'in', ids)]
 
     @api.model
     def _crm_action_contacts(self, domain, name, context=None):
@@ -248,104 +243,6 @@ class ResPartner(models.Model):
             raise AccessError(self.env._("Exporting addresses needs the right to export data "
                                          "(user settings: Export, Allowed)."))
 
-    @api.model
-    def _crm_postal_addresses(self, domain, chunk_size=10000):
-        """The postal address that applies to each contact of domain (PostalAddress), in chunks,
-        sorted by postcode and name, those without a usable address last."""
-        query = SQL("SELECT %s FROM (%s) a ORDER BY %s",
-                    SQL(", ").join(SQL.identifier('a', column) for column in PostalAddress._fields),
-                    self._crm_postal_query(domain), self._crm_postal_order(SQL("a")))
-        for rows in self._crm_fetch_chunks(query, chunk_size):
-            yield [PostalAddress(*row) for row in rows]
-
-    @api.model
-    def _crm_without_postal_address(self, domain):
-        """The contacts of domain that have no usable postal address, not even their company's."""
-        self.env.cr.execute(SQL("SELECT id FROM (%s) a WHERE NOT complete", self._crm_postal_query(domain)))
-        return self.browse(row[0] for row in self.env.cr.fetchall())
-
-    @api.model
-    def _crm_postal_query(self, domain):
-        """SQL of one row per contact of domain, with the columns of PostalAddress and sort_zip: the
-        contact's own address if street, postcode and city are filled in, else their company's."""
-        self.flush_model()
-        self.env['res.country'].flush_model()
-        own, company = self._crm_address_complete(SQL('p')), self._crm_address_complete(SQL('c'))
-        address = {
-            column: SQL("CASE WHEN %s OR NOT %s THEN p.%s ELSE c.%s END AS %s",
-                        own, company, SQL.identifier(column), SQL.identifier(column), SQL.identifier(column))
-            for column in ('street', 'street2', 'zip', 'city', 'country_id')
-        }
-        return SQL("""
-            SELECT p.id, (%(own)s OR %(company)s) AS complete, p.crm_salutation AS salutation,
-                   p.crm_academic_title AS title, p.name, p.is_company, p.lang,
-                   CASE WHEN p.is_company THEN p.name
-                        WHEN c.id != p.id THEN c.name ELSE p.company_name END AS company,
-                   p.crm_department AS department, %(street)s, %(street2)s, %(zip)s, %(city)s, %(country_id)s,
-                   COALESCE(country.name->>%(lang)s, country.name->>'en_US') AS country, p.email, p.phone,
-                   COALESCE(NULLIF(CASE WHEN %(own)s OR NOT %(company)s THEN p.zip ELSE c.zip END, ''), 'zzz') AS sort_zip
-              FROM res_partner p
-              LEFT JOIN res_partner c ON c.id = p.commercial_partner_id
-              LEFT JOIN res_country country
-                     ON country.id = CASE WHEN %(own)s OR NOT %(company)s THEN p.country_id ELSE c.country_id END
-             WHERE p.id IN %(ids)s
-        """, own=own, company=company, lang=self.env.lang, ids=self._search(domain).subselect(), **address)
-
-    @api.model
-    def _crm_address_complete(self, alias):
-        """SQL: whether the contact row alias has a usable postal address of its own. The one
-        definition of "has a postal address" (target groups, address lists, letters)."""
-        return SQL("(COALESCE(%s.street, '') != '' AND COALESCE(%s.zip, '') != '' AND COALESCE(%s.city, '') != '')",
-                   alias, alias, alias)
-
-    @api.model
-    def _crm_postal_order(self, address):
-        """ORDER BY for rows of _crm_postal_query (alias address): by postcode, then name; those
-        without a usable address last."""
-        return SQL("%s.complete DESC, %s.sort_zip, %s.name, %s.id", address, address, address, address)
-
-    @api.model
-    def _crm_fetch_chunks(self, query, chunk_size=10000):
-        """The rows of query in chunks, through a server-side cursor: a sorted list of any size is
-        one query, and never more than a chunk of it sits in memory."""
-        cursor = SQL.identifier(f'crm_chunks_{uuid4().hex}')
-        self.env.cr.execute(SQL("DECLARE %s NO SCROLL CURSOR FOR %s", cursor, query))
-        while True:
-            self.env.cr.execute(SQL("FETCH %s FROM %s", chunk_size, cursor))
-            if not (rows := self.env.cr.fetchall()):
-                break
-            yield rows
-        self.env.cr.execute(SQL("CLOSE %s", cursor))
-
-    @api.model
-    def _crm_letter_salutation(self, lang, salutation, title, name, is_company, formats=None):
-        """'Sehr geehrte Frau Dr. Müller,' in the contact's language, neutral when unknown.
-        formats: what _crm_salutation_formats(lang) returns, if the caller has it at hand (lists)."""
-        neutral, female, male = formats or self._crm_salutation_formats(lang)
-        tokens = (name or '').split()
-        if is_company or not salutation or not tokens:
-            return neutral
-        start = len(tokens) - 1
-        while start > 1 and tokens[start - 1].lower() in NAME_PARTICLES:
-            start -= 1
-        surname = " ".join(filter(None, [title, *tokens[start:]]))
-        return (female if salutation == 'ms' else male) % {'name': surname}
-
-    @tools.ormcache('lang', 'self.env.lang')
-    def _crm_salutation_formats(self, lang):
-        """The three openings for a contact's language, looked up once: a list makes thousands."""
-        env = self.with_context(lang=self._crm_letter_lang(lang)).env
-        return env._("Dear Sir or Madam,"), env._("Dear Ms %(name)s,"), env._("Dear Mr %(name)s,")
-
-    @api.model
-    def _crm_letter_lang(self, lang):
-        """The contact's language if installed, else a variant of it (de_CH -> de_DE), else the user's."""
-        installed = [code for code, _name in self.env['res.lang'].get_installed()]
-        if lang in installed:
-            return lang
-        prefix = (lang or '').split('_')[0]
-        return next((code for code in installed if prefix and code.split('_')[0] == prefix), self.env.lang)
-
     def _profile_snapshot(self):
         """Profile ids per contact as stored, whatever the user may see."""
         self.flush_recordset(['category_id'])
@@ -358,22 +255,23 @@ class ResPartner(models.Model):
         return {partner_id: set(tag_ids) for partner_id, tag_ids in self.env.cr.fetchall()}
 
     @api.private
-    def _crm_write_profiles(self, commands, source=None, vals=None):
-        """The one entry point of profile changes (form, click, import, API, wizard, merges,
-        call outcomes): writes the commands (with the other vals, if any), then applies the rules:
-        exclusive categories, hidden profiles kept, history with its source, automation (Odoo's
-        own "Tag is added" trigger, on this write). source: where the change comes from, when the
-        caller knows better than the request (see crm.profile.history._source)."""
-        before = self._profile_snapshot()
-        result = super().write(dict(vals or {}, category_id=commands))
-        self._apply_profile_rules(before, source)
-        return result
+    def _crm_write_profiles(self, commands, source):
+        """A profile change by server code that knows where it comes from (the click, a profile
+        merge): the ordinary write, so that every rule, the history and Odoo's automation rules
+        (which watch write) apply, with the source handed to the history on the cursor, where no
+        caller can put one (see crm.profile.history._source)."""
+        sources = self.env.cr.cache.setdefault(SOURCE_KEY, [])
+        sources.append(source)
+        try:
+            return self.write({'category_id': commands})
+        finally:
+            sources.pop()
 
     def _crm_write_raw(self, commands):
         """A profile write that is itself the application of the rules (no rules, no history)."""
         return super().write({'category_id': commands})
 
-    def _apply_profile_rules(self, before, source=None):
+    def _apply_profile_rules(self, before):
         after = self._profile_snapshot()
         if not after and not before:
             return
@@ -382,7 +280,7 @@ class ResPartner(models.Model):
         restored = not self.env.su and self._keep_hidden_profiles(before, after, added, involved)
         if self._replace_exclusive_siblings(after, added, involved) or restored:
             after = self._profile_snapshot()
-        self.env['crm.profile.history']._log_changes(before, after, source)
+        self.env['crm.profile.history']._log_changes(before, after)
 
     def _crm_merged_profiles(self, before):
         """After contacts were merged into this one (base.partner.merge.automatic.wizard): one

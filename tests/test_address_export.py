@@ -109,8 +109,8 @@ class TestAddressExport(HttpCase, TargetGroupsCommon):
             return self.env['res.partner'].new({
                 'lang': lang, 'crm_salutation': salutation, 'crm_academic_title': title, 'name': name,
                 'is_company': is_company}).crm_letter_salutation
-        self.assertEqual(salute('de_DE', 'ms', 'Dr.', 'Anna Müller'), self.env['res.partner']._crm_letter_salutation(
-            'de_DE', 'ms', 'Dr.', 'Anna Müller', False, self.env['res.partner']._crm_salutation_formats('de_DE')))
+        self.assertEqual(salute('de_DE', 'ms', 'Dr.', 'Anna Müller'), self.env['crm.postal.address']._salutation(
+            'de_DE', 'ms', 'Dr.', 'Anna Müller', False, self.env['crm.postal.address']._salutation_formats('de_DE')))
 
         self.assertEqual(salute('de_DE', 'ms', False, 'Ursula von der Leyen'), 'Sehr geehrte Frau von der Leyen,')
         self.assertEqual(salute('de_DE', 'mr', False, ' Hans  Peter VON  Müller '), 'Sehr geehrter Herr VON Müller,')

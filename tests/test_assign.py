@@ -156,7 +156,7 @@ class TestAssign(TargetGroupsCommon):
         with patch.object(type(self.env['ir.cron']), '_commit_progress', lambda *args, **kwargs: 1.0):
             Operation._cron_process()
         self.assertEqual((broken.state, fine.state), ('failed', 'done'))
-        self.assertIn('unexpected error', broken.failure)
+        self.assertIn('not valid', broken.failure, "the reason in the user's words, not a traceback")
         self.assertEqual(self.crowd.category_id & self.tag_culture, self.tag_culture)
         self.env.cr.precommit.run()  # the bus sends its notifications on commit
-        self.assertTrue(self.env['bus.bus'].sudo().search([('message', 'like', 'unexpected error')]))
+        self.assertTrue(self.env['bus.bus'].sudo().search([('message', 'like', 'not valid')]))

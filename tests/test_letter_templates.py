@@ -72,6 +72,8 @@ class TestLetterTemplates(TargetGroupsCommon):
         self.partner_anna.lang = 'en_US'
         self.assertEqual(template._render_lang(self.partner_anna.ids), {self.partner_anna.id: 'en_US'})
         template.write({'body': '<p>Sehr geehrte Damen und Herren,</p>'})
+        # the letter's own placeholders (the /field command inserts them) are no code either
+        template.write({'body': '<p><t t-out="object.crm_letter_salutation"/></p><p><t t-out="object.crm_department"/></p>'})
         with self.assertRaises(AccessError):
             template.write({'lang': "{{ object.env['res.users'].search([])[0].lang }}"})
         with self.assertRaises(AccessError):

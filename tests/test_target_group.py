@@ -140,8 +140,8 @@ class TestTargetGroup(TargetGroupsCommon):
         self.partner_anna.parent_id = company
         group = self._group(include_profile_ids=[Command.set(self.tag_sport.ids)], require_address=True)
         self.assertEqual(self._members(group), self.partner_anna, "a contact person gets the company's address")
-        self.assertFalse(self.env['res.partner']._crm_without_postal_address([('id', '=', self.partner_anna.id)]))
-        self.assertEqual(self.env['res.partner']._crm_without_postal_address([('id', 'in', self.ours.ids)]),
+        self.assertFalse(self.env['crm.postal.address']._without_address([('id', '=', self.partner_anna.id)]))
+        self.assertEqual(self.env['crm.postal.address']._without_address([('id', 'in', self.ours.ids)]),
                          self.ours - self.partner_anna)
 
     def test_server_fields_are_not_for_users(self):

@@ -1,6 +1,8 @@
+import io
 import json
 from datetime import datetime, timedelta
 
+from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -146,6 +148,31 @@ class TestTrust(HttpCase, TargetGroupsCommon):
         # what a manager froze is still theirs
         self.assertEqual(self.env['res.partner'].with_user(self.user_manager).search(
             [('crm_target_group_ids', 'in', frozen.ids)]), self.partner_anna | self.partner_dora | self.partner_rita)
+
+    def test_address_list_and_letters_of_a_refused_group(self):
+        excluding = self._manager_group(include_profile_ids=[Command.set(self.tag_football.ids)],
+                                        exclude_profile_ids=[Command.set(self.tag_council.ids)])
+        as_outsider = excluding.with_user(self.user_outsider)
+        for action in (as_outsider.action_export_addresses, as_outsider.action_print_letters,
+                       as_outsider.action_open_members):
+            with self.assertRaisesRegex(UserError, 'may not see'):
+                action()
+        # the wizards, given the group's domain directly
+        domain = repr([('crm_target_group_ids', 'in', excluding.ids)])
+        self.user_outsider.group_ids |= self.env.ref('base.group_allow_export')
+        export = self.env['crm.address.export'].with_user(self.user_outsider).create({'partner_domain': domain})
+        with self.assertRaisesRegex(UserError, 'may not see'):
+            export._write_xlsx(io.BytesIO())
+        # searched by name, a refused group matches nobody instead of failing the search
+        self.assertFalse(self.env['res.partner'].with_user(self.user_outsider).search(
+            [('crm_target_group_ids.name', '=', 'Managers')]))
+
+    @mute_logger('odoo.http')
+    def test_tour_refused_group_says_why(self):
+        self._manager_group(name='Football without council', include_profile_ids=[Command.set(self.tag_football.ids)],
+                            exclude_profile_ids=[Command.set(self.tag_council.ids)])
+        self.start_tour('/odoo/action-crm_target_groups.crm_target_group_action', 'crm_target_groups_refused_group',
+                        login='tg_outsider')
 
     def test_copy_keeps_every_rule_for_who_sees_them(self):
         excluding = self._manager_group(include_profile_ids=[Command.set(self.tag_football.ids)],

@@ -1,3 +1,4 @@
+from . import crm_contact_selection
 from . import crm_profile_merge
 from . import crm_profile_delete
 from . import crm_profile_assign

@@ -1,6 +1,5 @@
 import os
 import re
-from ast import literal_eval
 from itertools import repeat
 from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile
@@ -11,8 +10,9 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from odoo import api, fields, models
-from odoo.fields import Domain
 from odoo.tools import SQL
+
+from ..tools import fetch_chunks
 
 XML_ILLEGAL = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f]')
 XML_SPACE = ' \t\r\n'  # what XML trims unless told to preserve it
@@ -93,11 +93,10 @@ class CrmAddressExport(models.TransientModel):
     contacts without a usable address go to a second sheet instead of disappearing.
     """
     _name = 'crm.address.export'
+    _inherit = ['crm.contact.selection']
     _description = 'Export Addresses'
 
     target_group_id = fields.Many2one('crm.target.group', string='Target Group', readonly=True)
-    partner_domain = fields.Char(required=True,
-                                 default=lambda self: repr(self.env['res.partner']._crm_selection_domain()))
     partner_count = fields.Integer('Contacts', compute='_compute_partner_count')
     export_template_id = fields.Many2one(
         'ir.exports', string='Further Columns', domain=[('resource', '=', 'res.partner')],
@@ -117,9 +116,6 @@ class CrmAddressExport(models.TransientModel):
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
-
-    def _domain(self):
-        return Domain(literal_eval(self.partner_domain or '[]'))
 
     def _filename(self):
         name = self.target_group_id.name or self.env._("Contacts")
@@ -183,11 +179,11 @@ class CrmAddressExport(models.TransientModel):
         workbook.close()
 
     def _addresses(self):
-        return self.env['res.partner']._crm_postal_query(self._domain())
+        return self.env['crm.postal.address']._query(self._domain())
 
     def _texts(self):
         """SQL of the address columns as they go into the cells (all but the letter salutation),
-        over a row `a` of res.partner's _crm_postal_query."""
+        over a row `a` of crm.postal.address's _query."""
         salutations = self.env['res.partner']._fields['crm_salutation']._description_selection(self.env)
         return [
             SQL("CASE WHEN a.is_company THEN '' ELSE CASE a.salutation %s ELSE '' END END",
@@ -200,19 +196,19 @@ class CrmAddressExport(models.TransientModel):
     def _rows(self, texts):
         """Chunks of (has an address, cell values) per contact, sorted by postcode and name: the
         address columns' texts from SQL, then the letter salutation and the further columns."""
-        Partner = self.env['res.partner']
+        Partner, Address = self.env['res.partner'], self.env['crm.postal.address']
         query = SQL("SELECT a.id, a.complete, a.lang, a.salutation, a.is_company, %s FROM (%s) a ORDER BY %s",
-                    SQL(", ").join(texts), self._addresses(), Partner._crm_postal_order(SQL("a")))
+                    SQL(", ").join(texts), self._addresses(), Address._sort(SQL("a")))
         formats = {}  # letter salutations per language
         extra = self._extra_paths()
-        for chunk in Partner._crm_fetch_chunks(query):
+        for chunk in fetch_chunks(self.env.cr, query):
             extra_values = {partner.id: [value if value is not False else '' for value in partner._export_rows(extra)[0]]
                             for partner in Partner.browse(row[0] for row in chunk)} if extra else {}
             rows = []
             for partner_id, complete, lang, salutation, is_company, *cells in chunk:
                 if lang not in formats:
-                    formats[lang] = Partner._crm_salutation_formats(lang)
-                cells.append(Partner._crm_letter_salutation(lang, salutation, cells[1], cells[2], is_company, formats[lang]))
+                    formats[lang] = Address._salutation_formats(lang)
+                cells.append(Address._salutation(lang, salutation, cells[1], cells[2], is_company, formats[lang]))
                 if extra:
                     cells += extra_values[partner_id]
                 rows.append((complete, cells))

@@ -1,9 +1,8 @@
-from ast import literal_eval
-
 from odoo import api, fields, models
-from odoo.fields import Domain
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 from odoo.tools import format_date
+
+from ..tools import setting
 
 
 class CrmLetterPrint(models.TransientModel):
@@ -11,13 +10,12 @@ class CrmLetterPrint(models.TransientModel):
     postcode (as the post wants bulk mail), the address in the window of a DIN 5008 form B
     envelope. Contacts without a usable address are counted and listed, not printed."""
     _name = 'crm.letter.print'
+    _inherit = ['crm.contact.selection']
     _description = 'Print Letters'
 
     template_id = fields.Many2one('crm.letter.template', string='Letter', required=True,
                                   default=lambda self: self._default_template())
     target_group_id = fields.Many2one('crm.target.group', string='Target Group', readonly=True)
-    partner_domain = fields.Char(required=True,
-                                 default=lambda self: repr(self.env['res.partner']._crm_selection_domain()))
     letter_date = fields.Date('Date', required=True, default=fields.Date.context_today)
     partner_count = fields.Integer('Letters', compute='_compute_counts')
     missing_count = fields.Integer('Without address', compute='_compute_counts')
@@ -28,7 +26,7 @@ class CrmLetterPrint(models.TransientModel):
     def _compute_counts(self):
         Partner = self.env['res.partner']
         for wizard in self:
-            missing = len(Partner._crm_without_postal_address(wizard._domain()))
+            missing = len(self.env['crm.postal.address']._without_address(wizard._domain()))
             wizard.missing_count = missing
             wizard.partner_count = Partner.search_count(wizard._domain()) - missing
             wizard.in_background = wizard.partner_count > self._letters_in_request()
@@ -39,11 +37,14 @@ class CrmLetterPrint(models.TransientModel):
         if not self.in_background:
             action = self.env.ref('crm_target_groups.crm_letter_print_report').report_action(self)
             return dict(action, close_on_report_download=True)
-        run = self.env['crm.letter.run'].create({
+        # letter runs are read-only to users: the server records who asked (the run prints as them)
+        self.template_id.check_access('read')
+        self.target_group_id.check_access('read')
+        run = self.env['crm.letter.run'].sudo().create({
             'name': self.env._("%(letter)s - %(recipients)s", letter=self.template_id.name,
                                recipients=self.target_group_id.name or self.letter_date),
             'template_id': self.template_id.id, 'target_group_id': self.target_group_id.id,
-            'letter_date': self.letter_date, 'partner_domain': self.partner_domain})
+            'letter_date': self.letter_date, 'partner_domain': self.partner_domain, 'user_id': self.env.uid})
         return {
             'type': 'ir.actions.act_window', 'res_model': 'crm.letter.run', 'res_id': run.id,
             'view_mode': 'form', 'views': [(False, 'form')], 'target': 'current',
@@ -52,7 +53,7 @@ class CrmLetterPrint(models.TransientModel):
     def action_open_missing(self):
         self.ensure_one()
         Partner = self.env['res.partner']
-        missing = Partner._crm_without_postal_address(self._domain())
+        missing = self.env['crm.postal.address']._without_address(self._domain())
         return Partner._crm_action_contacts([('id', 'in', missing.ids)],
                                             self.env._("Contacts without a postal address"), {'create': False})
 
@@ -73,10 +74,7 @@ class CrmLetterPrint(models.TransientModel):
         return self.env['crm.letter.template'].search([], order='write_date desc, id desc', limit=1)
 
     def _letters_in_request(self):
-        return int(self.env['ir.config_parameter'].sudo().get_param('crm_target_groups.letters_in_request', 500))
-
-    def _domain(self):
-        return Domain(literal_eval(self.partner_domain or '[]'))
+        return setting(self.env, 'letters_in_request', 500)
 
     def _page_zoom(self):
         """Letters are laid out in millimetres. wkhtmltopdf without its patched Qt lays pages out
@@ -87,18 +85,18 @@ class CrmLetterPrint(models.TransientModel):
     def _letters(self):
         """What the report prints, per contact with an address: address lines, date, subject, body."""
         self.ensure_one()
-        Partner = self.env['res.partner']
+        Partner, Address = self.env['res.partner'], self.env['crm.postal.address']
         template = self.template_id
         salutation, labels = Partner._fields['crm_salutation'], {}  # labels per language
         home = self.env.company.country_id
         letters = []
-        for chunk in Partner._crm_postal_addresses(self._domain()):
+        for chunk in Address._addresses(self._domain()):
             chunk = [a for a in chunk if a.complete]
             ids = [a.id for a in chunk]
             subjects = template._render_field('subject', ids, compute_lang=True)
             bodies = template._render_field('body', ids, engine='qweb', compute_lang=True)
             for a in chunk:
-                lang = Partner._crm_letter_lang(a.lang)
+                lang = Address._lang(a.lang)
                 if lang not in labels:
                     labels[lang] = dict(salutation._description_selection(self.with_context(lang=lang).env))
                 person = '' if a.is_company else " ".join(filter(None, [

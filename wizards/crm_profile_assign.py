@@ -1,4 +1,3 @@
-from ast import literal_eval
 from collections import Counter
 
 from odoo import api, fields, models
@@ -6,17 +5,17 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 from ..models.crm_profile_operation import MODES
+from ..tools import setting
 
 
 class CrmProfileAssign(models.TransientModel):
     """Tags many contacts at once: the selected ones, or every contact of the filter."""
     _name = 'crm.profile.assign'
+    _inherit = ['crm.contact.selection']
     _description = 'Assign Profiles'
 
     mode = fields.Selection(MODES, default='add', required=True)
     profile_ids = fields.Many2many('res.partner.category', string='Profiles', required=True)
-    partner_domain = fields.Char(required=True,
-                                 default=lambda self: repr(self.env['res.partner']._crm_selection_domain()))
     partner_count = fields.Integer('Contacts', compute='_compute_preview')
     preview = fields.Text(compute='_compute_preview')
 
@@ -24,7 +23,7 @@ class CrmProfileAssign(models.TransientModel):
     def _compute_preview(self):
         Partner = self.env['res.partner']
         for wizard in self:
-            domain = Domain(literal_eval(wizard.partner_domain or '[]'))
+            domain = wizard._domain()
             wizard.partner_count = Partner.search_count(domain)
             lines = []
             for profile in wizard.profile_ids:
@@ -51,14 +50,16 @@ class CrmProfileAssign(models.TransientModel):
         if self.mode != 'remove' and any(count > 1 for count in categories.values()):
             raise UserError(self.env._("Choose at most one profile per exclusive category."))
         names = ", ".join(self.profile_ids.mapped('display_name'))
-        operation = self.env['crm.profile.operation'].create({
+        # assignments are read-only to users: the server records who asked, after the checks above
+        operation = self.env['crm.profile.operation'].sudo().create({
             'name': f"{dict(self._fields['mode']._description_selection(self.env))[self.mode]}: {names}",
             'mode': self.mode,
             'profile_ids': self.profile_ids.ids,
             'domain': self.partner_domain,
             'partner_total': self.partner_count,
-        })
-        threshold = int(self.env['ir.config_parameter'].sudo().get_param('crm_target_groups.sync_threshold', '2000'))
+            'user_id': self.env.uid,
+        }).sudo(False)
+        threshold = setting(self.env, 'sync_threshold', 2000)
         if self.partner_count <= threshold:
             operation._run_now()
             message = self.env._("%(name)s: %(count)s changes on %(total)s contacts.",

@@ -416,3 +416,32 @@ registry.category("web_tour.tours").add("crm_target_groups_letters_in_background
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_target_groups_refused_group", {
+    steps: () => [
+        {
+            content: "A manager's shared group that excludes a profile this user may not see",
+            trigger: ".o_data_row td[name=name]:contains('Football without council')",
+            run: "click",
+        },
+        {
+            content: "The form says why, and shows no members",
+            trigger: ".alert-warning:contains('excludes profiles you may not see')",
+        },
+        {
+            trigger: "button[name=action_open_members] .o_stat_value:contains('0')",
+            run: "click",
+        },
+        {
+            content: "Opening its contacts is refused with the reason, not shown",
+            trigger: ".modal .modal-body:contains('excludes profiles you may not see')",
+        },
+        {
+            trigger: ".modal .modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+    ],
+});
