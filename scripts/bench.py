@@ -82,15 +82,19 @@ def bench_wizard_and_undo(env, target):
     domain = repr([('name', '=like', 'Bench %')])
     rel = SQL("res_partner_res_partner_category_rel")
 
+    def operation():
+        """As the wizard makes it: created as superuser (assignments are read-only to users), run as the user."""
+        return env['crm.profile.operation'].sudo().create({
+            'name': 'bench', 'mode': 'add', 'profile_ids': target.ids, 'domain': domain,
+            'partner_total': len(partners), 'user_id': env.uid}).sudo(False)
+
     def sql_add():
         env.cr.execute(SQL("""INSERT INTO %s (category_id, partner_id)
                               SELECT %s, id FROM res_partner WHERE name LIKE 'Bench %%'
                               ON CONFLICT DO NOTHING""", rel, target.id))
 
     def wizard():
-        env['crm.profile.operation'].create({
-            'name': 'bench', 'mode': 'add', 'profile_ids': target.ids, 'domain': domain,
-            'partner_total': len(partners)})._run_now()
+        operation()._run_now()
 
     def stock():
         partners.write({'category_id': [Command.link(target.id)]})
@@ -108,11 +112,6 @@ def bench_wizard_and_undo(env, target):
         env.cr.execute("ROLLBACK TO SAVEPOINT undo_base")
         env.invalidate_all()
         return row
-
-    def operation():
-        return env['crm.profile.operation'].create({
-            'name': 'bench', 'mode': 'add', 'profile_ids': target.ids, 'domain': domain,
-            'partner_total': len(partners)})
 
     rows.append(undo_rows(
         'undo of that operation', operation(),

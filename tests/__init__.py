@@ -19,3 +19,4 @@ from . import test_spreadsheets
 from . import test_trust
 from . import test_letter_templates
 from . import test_details
+from . import test_background_job
