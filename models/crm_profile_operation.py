@@ -61,14 +61,20 @@ class CrmProfileOperation(models.Model):
     # ------------------------------------------------------------
 
     def action_undo(self):
-        """Reverses the operation's changes, except where the contact's profile changed since."""
+        """Reverses the operation's changes, except where the contact's profile changed since.
+
+        A failed or unfinished assignment is undone for the batches it did; one still running
+        stops: the lock waits for a batch in progress, and the cron does no batch after it."""
         self.ensure_one()
-        if self.state != 'done':
-            raise UserError(self.env._("Only a finished assignment can be undone."))
         if self.user_id != self.env.user and not self.env.user.has_group(
                 'crm_target_groups.group_crm_target_groups_manager'):
             raise AccessError(self.env._("Only its author or a manager can undo an assignment."))
         self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT FROM crm_profile_operation WHERE id = %s FOR NO KEY UPDATE", self.id))
+        self.invalidate_recordset()
+        if self.state == 'undone' or (self.state in ('queued', 'running') and not self.partner_done):
+            raise UserError(self.env._("This assignment cannot be undone: it was undone already, "
+                                       "or it has not changed any contact yet."))
         skipped = self.env['crm.profile.history']._reverse_operation(self)
         self._invalidate_profile_caches()
         self.sudo().write({

@@ -1,10 +1,14 @@
 from unittest.mock import patch
 
+import psycopg2
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import tagged, users
 from odoo.tools import mute_logger
 
+from odoo.addons.crm_target_groups.models import crm_background_job, crm_profile_operation
 from .common import TargetGroupsCommon
 
 
@@ -123,3 +127,132 @@ class TestJobRights(TargetGroupsCommon):
         self.assertEqual((run.user_id, run.partner_order), (self.env.user, self.crowd[:2].ids))
         run.with_user(self.user_manager).unlink()
         self.assertFalse(run.exists())
+
+
+@tagged('post_install', '-at_install')
+class TestJobFaults(TargetGroupsCommon):
+    """A background assignment survives what a busy database does to it: a batch that meets a
+    concurrent transaction is tried again, a lost connection leaves the job for the next run;
+    other errors stop it, and what it did so far can be undone."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.crowd = cls.env['res.partner'].create([{'name': f'Crowd {i}'} for i in range(6)])
+        cls.crowd[:2].category_id = cls.tag_single
+        cls.crowd[2].category_id = cls.tag_married
+        cls.env['ir.config_parameter'].set_param('crm_target_groups.sync_threshold', '3')
+
+    def setUp(self):
+        super().setUp()
+        # batches of two contacts, the test's one transaction (no commits), no waiting between tries
+        for patcher in (patch.object(crm_profile_operation, 'BATCH_SIZE', 2),
+                        patch.object(crm_background_job, 'RETRY_WAIT', 0),
+                        patch.object(type(self.env['ir.cron']), '_commit_progress', lambda *args, **kwargs: 1.0)):
+            patcher.start()
+            self.addCleanup(patcher.stop)
+        self.Operation = self.env['crm.profile.operation']
+
+    def _queue(self):
+        """The wizard, as the plain user: the six contacts get married (in the background)."""
+        wizard = self.env['crm.profile.assign'].with_user(self.user_plain).create({
+            'profile_ids': [Command.set(self.tag_married.ids)], 'partner_domain': repr([('id', 'in', self.crowd.ids)])})
+        wizard.action_apply()
+        operation = self.Operation.search([('user_id', '=', self.user_plain.id)], limit=1)
+        self.assertEqual(operation.state, 'queued')
+        return operation
+
+    def _failing(self, errors):
+        """Batch n (its n-th try, counting all tries) does its work, then raises errors[n]."""
+        Operation = type(self.Operation)
+        original, calls = Operation._apply, []
+
+        def _apply(operation, partner_ids):
+            calls.append(partner_ids)
+            original(operation, partner_ids)
+            if len(calls) in errors:
+                raise errors[len(calls)]
+        return patch.object(Operation, '_apply', _apply)
+
+    def _assert_married_once(self, operation):
+        self.assertEqual((operation.state, operation.partner_done, operation.failure), ('done', 6, False))
+        self.assertEqual(self.crowd.category_id, self.tag_married)
+        changes = sorted((h.partner_id.id, h.profile_id.name, h.change) for h in operation.history_ids)
+        self.assertEqual(changes, sorted(
+            [(partner.id, 'married', 'add') for partner in self.crowd - self.crowd[2]]
+            + [(partner.id, 'single', 'remove') for partner in self.crowd[:2]]), "each contact once")
+
+    def test_a_batch_that_meets_a_concurrent_transaction_is_tried_again(self):
+        operation = self._queue()
+        with self._failing({2: psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update"),
+                            4: psycopg2.errors.DeadlockDetected("deadlock detected")}):
+            self.Operation._cron_process()
+        self._assert_married_once(operation)
+
+    @mute_logger('odoo.addons.crm_target_groups.models.crm_background_job')
+    def test_a_conflict_that_persists_leaves_the_job_for_a_later_run(self):
+        operation = self._queue()
+        cron = self.env.ref('crm_target_groups.crm_profile_operation_cron')
+        errors = {n: psycopg2.errors.LockNotAvailable("could not obtain lock")
+                  for n in range(2, 2 + crm_background_job.BATCH_TRIES)}
+        with self._failing(errors):
+            self.Operation._cron_process()
+        self.assertEqual((operation.state, operation.partner_done, operation.failure), ('running', 2, False))
+        self.assertTrue(self.env['ir.cron.trigger'].search(
+            [('cron_id', '=', cron.id), ('call_at', '>', fields.Datetime.now())]), "the cron comes back to it")
+        self.Operation._cron_process()
+        self._assert_married_once(operation)
+
+    @mute_logger('odoo.addons.crm_target_groups.models.crm_background_job')
+    def test_a_lost_connection_leaves_the_job_as_last_committed(self):
+        """Nothing can be written any more: the error ends the cron's run, which Odoo runs again."""
+        operation = self._queue()
+        lost = psycopg2.OperationalError("server closed the connection unexpectedly")
+        raised = None
+        with self._failing({2: lost}):
+            try:  # not assertRaises, whose savepoint would take the first batch back as well
+                self.Operation._cron_process()
+            except psycopg2.OperationalError as error:
+                raised = error
+        self.assertIs(raised, lost)
+        self.assertEqual((operation.state, operation.partner_done, operation.failure), ('running', 2, False))
+        self.Operation._cron_process()
+        self._assert_married_once(operation)
+
+    @mute_logger('odoo.addons.crm_target_groups.models.crm_background_job')
+    def test_a_failed_assignment_is_undone_for_the_batches_it_did(self):
+        """Any other error stops the job with its reason; its undo restores the contacts of the
+        batches done, and only those."""
+        operation = self._queue()
+        with self._failing({2: psycopg2.errors.QueryCanceled("canceling statement due to statement timeout")}):
+            self.Operation._cron_process()
+        self.assertEqual((operation.state, operation.partner_done), ('failed', 2))
+        self.assertIn('unexpected error', operation.failure)
+        self.assertEqual(self.crowd[:3].category_id, self.tag_married,
+                         "the first batch married Crowd 0 and 1; Crowd 2 was married before")
+        self.assertFalse(self.crowd[3:].category_id, "the failed batch left nothing")
+        with mute_logger('odoo.addons.base.models.ir_rule'), self.assertRaises(AccessError):
+            operation.with_user(self.user_insider).action_undo()
+        operation.with_user(self.user_plain).action_undo()
+        self.assertEqual(operation.state, 'undone')
+        self.assertEqual(self.crowd[:2].category_id, self.tag_single)
+        self.assertEqual(self.crowd[2].category_id, self.tag_married)
+        self.assertFalse(self.crowd[3:].category_id)
+
+    def test_undoing_a_running_assignment_stops_it(self):
+        operation = self._queue()
+        with self.assertRaisesRegex(UserError, "has not changed any contact yet"):
+            operation.with_user(self.user_plain).action_undo()
+
+        def undo_after_first_batch(*args, **kwargs):
+            if operation.state == 'running':  # between two batches: the user undoes it
+                operation.with_user(self.user_plain).action_undo()
+            return 1.0
+        with patch.object(type(self.env['ir.cron']), '_commit_progress', undo_after_first_batch):
+            self.Operation._cron_process()
+        self.assertEqual((operation.state, operation.partner_done), ('undone', 2))
+        self.Operation._cron_process()
+        self.assertEqual((operation.state, operation.partner_done), ('undone', 2), "no batch after the undo")
+        self.assertEqual(self.crowd[:2].category_id, self.tag_single)
+        self.assertEqual(self.crowd[2].category_id, self.tag_married)
+        self.assertFalse(self.crowd[3:].category_id)
