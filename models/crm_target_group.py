@@ -6,6 +6,8 @@ from odoo.tools import SQL, Query
 from ..tools import ids_of, read_domain
 
 MANAGER = 'crm_target_groups.group_crm_target_groups_manager'
+# the groups whose conditions are being resolved (res.partner._search_crm_target_group_ids)
+STACK_KEY = 'crm_target_group_stack'
 # what only the server writes: who defined the rules, and the frozen state
 SERVER_FIELDS = {'state', 'definer_id', 'member_ids', 'joined_ids', 'left_ids', 'frozen_date', 'frozen_by_id'}
 # what makes the user who writes them the definer of the rules
@@ -399,15 +401,17 @@ class CrmTargetGroup(models.Model):
 
     def _rule_filter_domain(self):
         """The further conditions, optimized: resolved now, so that a group using another one in
-        its conditions cannot loop."""
-        stack = self.env.context.get('crm_target_group_stack', ()) + (self.id,)
+        its conditions cannot loop (the groups being resolved are kept on the cursor, where no
+        caller can put any)."""
+        stack = self.env.cr.cache.setdefault(STACK_KEY, [])
+        stack.append(self.id)
         try:
-            domain = Domain(read_domain(self.filter_domain)).optimize_full(
-                self.env['res.partner'].with_context(crm_target_group_stack=stack))
+            return Domain(read_domain(self.filter_domain)).optimize_full(self.env['res.partner'])
         except (ValueError, SyntaxError, TypeError, KeyError, AttributeError) as error:
             raise UserError(self.env._("The further conditions of %(group)s are not a valid filter: %(error)s",
                                        group=self.name, error=error)) from error
-        return domain
+        finally:
+            stack.pop()
 
     def _check_conditions_visible(self):
         """Further conditions may name only profiles the user may see (constraints run as

@@ -7,6 +7,7 @@ from odoo.tools import SQL
 
 from ..tools import ids_of, is_id
 from .crm_profile_history import SOURCE_KEY
+from .crm_target_group import STACK_KEY
 
 class ResPartner(models.Model):
     """Contacts keep their profiles in the stock `category_id`; this adds the profile rules.
@@ -145,7 +146,7 @@ class ResPartner(models.Model):
         if operator not in ('in', 'not in'):
             return NotImplemented
         groups = self.env['crm.target.group'].browse(ids_of(value)).exists()
-        if set(self.env.context.get('crm_target_group_stack', ())) & set(groups.ids):
+        if set(self.env.cr.cache.get(STACK_KEY, ())) & set(groups.ids):
             raise UserError(self.env._("A target group cannot include itself through its conditions."))
         domain = Domain.OR(group._member_domain() for group in groups)
         return domain if operator == 'in' else ~domain

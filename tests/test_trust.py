@@ -194,6 +194,23 @@ class TestTrust(HttpCase, TargetGroupsCommon):
         self.assertEqual(set(history.mapped('source')), {'api'})
         self.assertEqual(len(history), 3, "Football removed, married added, single removed")
 
+    # 7. assignments and letter runs
+    @mute_logger('odoo.http')
+    def test_assignments_are_the_servers_to_write(self):
+        wizard = self._call('crm.profile.assign', 'create', {'vals_list': [{
+            'profile_ids': self.tag_culture.ids, 'partner_domain': repr([('id', '=', self.partner_anna.id)])}]})
+        self._call('crm.profile.assign', 'action_apply', {'ids': wizard})
+        operation = self.env['crm.profile.operation'].search([('user_id', '=', self.user_outsider.id)])
+        self.assertEqual((operation.state, self.partner_anna.category_id), ('done', self.tag_football | self.tag_culture))
+        for vals in ({'user_id': self.user_manager.id}, {'state': 'done'}, {'domain': '[]'},
+                     {'unused_profile_ids': [[6, 0, self.tag_council.ids]]}):
+            self._call('crm.profile.operation', 'write', {'ids': operation.ids, 'vals': vals}, status=403)
+        self._call('crm.profile.operation', 'create', {'vals_list': [{
+            'name': 'Mine', 'profile_ids': self.tag_culture.ids, 'domain': '[]', 'user_id': self.user_manager.id}]},
+            status=403)
+        self._call('crm.letter.run', 'create', {'vals_list': [{'name': 'Mine', 'partner_domain': '[]'}]}, status=403)
+        self.assertEqual(operation.user_id, self.user_outsider)
+
     # 8. mailings
     @mute_logger('odoo.http')
     def test_mailing_recipients_with_the_rights_of_who_chose_them(self):
