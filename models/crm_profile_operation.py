@@ -139,8 +139,7 @@ class CrmProfileOperation(models.Model):
         rel = SQL("res_partner_res_partner_category_rel")
         added = {}
         for profile in self.profile_ids.sudo().with_context(active_test=False):
-            # archived siblings too, as the contact form's write path does
-            siblings = (profile.profile_category_id.profile_ids - profile).ids \
+            siblings = profile._crm_siblings().ids \
                 if profile.exclusive or self.mode == 'replace' else []
             changes = {}  # the statement's parts, by name
             if self.mode == 'remove':

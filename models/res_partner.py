@@ -325,6 +325,7 @@ class ResPartner(models.Model):
         if not tags:
             return False
         category_of = {tag.id: tag.profile_category_id for tag in tags}
+        siblings = {tag.id: set(tag._crm_siblings().ids) for tag in tags}
         to_remove = defaultdict(list)
         for pid, new_ids in added.items():
             new_by_category = defaultdict(set)
@@ -338,10 +339,7 @@ class ResPartner(models.Model):
                         "not %(profiles)s.",
                         contact=self.browse(pid).display_name, category=category.display_name,
                         profiles=", ".join(tags.browse(new_in_category).mapped('display_name'))))
-                removed |= {
-                    tag_id for tag_id in after[pid] - new_in_category
-                    if category_of.get(tag_id) == category
-                }
+                removed |= after[pid] & siblings[next(iter(new_in_category))]
             if removed:
                 to_remove[frozenset(removed)].append(pid)
         for tag_ids, partner_ids in to_remove.items():

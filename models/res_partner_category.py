@@ -126,6 +126,13 @@ class ResPartnerCategory(models.Model):
         everything = self.sudo().with_context(active_test=False).search([]).ids
         return set(everything) - set(self.with_context(active_test=False).search([]).ids)
 
+    def _crm_siblings(self):
+        """The other profiles of this profile's category, archived ones too: what a new profile
+        of an exclusive category replaces (or the wizard's "replace within category"), on every
+        path: contact form, import, API, click, wizard."""
+        self.ensure_one()
+        return self.sudo().with_context(active_test=False).profile_category_id.profile_ids - self
+
     def _automation_domain(self):
         return [('model_name', '=', 'res.partner'), ('trigger', '=', 'on_tag_set'), ('trg_field_ref', 'in', self.ids)]
 

@@ -34,8 +34,7 @@ class CrmProfileAssign(models.TransientModel):
                     continue
                 lines.append(self.env._("%(count)s contacts get %(profile)s",
                                         count=Partner.search_count(domain & ~has_it), profile=profile.display_name))
-                siblings = profile._origin.profile_category_id.with_context(active_test=False).profile_ids \
-                    - profile._origin
+                siblings = profile._origin._crm_siblings()
                 if siblings and (profile.exclusive or wizard.mode == 'replace'):
                     lines.append(self.env._(
                         "%(count)s contacts lose another profile of %(category)s",
