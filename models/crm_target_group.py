@@ -24,7 +24,7 @@ class CrmTargetGroup(models.Model):
 
     A parent profile always stands for its whole branch. Members are computed when used
     (dynamic) or stored with a date (frozen). Every condition on profiles goes through the
-    contacts' choke point (res.partner._crm_profile_domain), as the user who asks: nobody
+    contacts' choke point (ProfileTags, the contacts' tag field), as the user who asks: nobody
     reaches contacts through a restricted profile outside its groups. Where a group would
     change what a user sees through a profile they may not see (an exclusion, a condition of the
     further conditions, members frozen by someone who sees more), it is refused to that user

@@ -3,11 +3,31 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, Query
 
 from ..tools import ids_of, is_id
 from .crm_profile_history import SOURCE_KEY
 from .crm_target_group import STACK_KEY
+
+class ProfileTags(fields.Many2many):
+    """The contacts' tags (the profiles), whose conditions the tags' own search decides.
+
+    The one choke point of "which profiles may this user use": Odoo's many2many compares tag ids
+    without the tags' record rules (an outsider would find who carries a restricted profile by
+    its id, as a float, through "has no profile", ...). Every condition on contacts' tags ends
+    here when Odoo turns a domain into SQL, on every path: contacts searched directly, through
+    another model (a user's contact, which Odoo joins without searching the contacts), the
+    history, target groups, mailings. For a user (not the superuser), the condition becomes `any`
+    of the tags this user's search returns (res.partner._crm_profile_condition). A sub-query
+    (Query, SQL) is the server's own, already decided.
+    """
+
+    def condition_to_sql(self, field_expr, operator, value, model, alias, query):
+        if model.env.su or field_expr != self.name or isinstance(value, (Query, SQL)):
+            return super().condition_to_sql(field_expr, operator, value, model, alias, query)
+        domain = model._crm_profile_condition(operator, value)
+        return domain.optimize_full(model)._to_sql(model, alias, query)
+
 
 class ResPartner(models.Model):
     """Contacts keep their profiles in the stock `category_id`; this adds the profile rules.
@@ -27,6 +47,7 @@ class ResPartner(models.Model):
     crm_letter_salutation = fields.Char(
         'Letter Salutation', compute='_compute_crm_letter_salutation',
         help="Opening of a letter in the contact's language, e.g. 'Sehr geehrte Frau Dr. Müller,'.")
+    category_id = ProfileTags()
     profile_history_ids = fields.One2many('crm.profile.history', 'partner_id', string='Profile History')
     profile_ids = fields.Many2many(
         'res.partner.category', string='Profiles (incl. sub-profiles)',
@@ -166,37 +187,25 @@ class ResPartner(models.Model):
 
     @api.model
     def _search(self, domain, *args, **kwargs):
-        """The one choke point of conditions on profiles, see `_crm_profile_domain`."""
+        """A filter Odoo cannot read (from the API, a stored domain) gets a clear message."""
         if not self.env.su:
-            domain = self._crm_profile_domain(domain)
+            try:
+                domain = Domain(domain).optimize_full(self)
+            except (ValueError, TypeError) as error:
+                raise UserError(self.env._("This filter on contacts is not valid: %(error)s", error=error)) from error
         return super()._search(domain, *args, **kwargs)
 
     @api.model
-    def _crm_profile_domain(self, domain):
-        """domain, with every condition on the contacts' profiles evaluated by the tag model's own
-        search, as this user: its record rules decide which profiles count.
-
-        Odoo's many2many compares tag ids without the tags' rules (an outsider would find who
-        carries a restricted profile by its id, as a float, through "has no profile", ...). Once
-        the domain is optimized, every condition on `category_id` has one of a few shapes (ids,
-        False, a sub-domain: `child_of`, paths, names and `profile_ids` all end there); each becomes
-        `any` of the tags this user's search returns.
-        """
-        try:
-            domain = Domain(domain).optimize_full(self)
-        except (ValueError, TypeError) as error:
-            raise UserError(self.env._("This filter on contacts is not valid: %(error)s", error=error)) from error
-        return domain.map_conditions(self._crm_profile_condition)
-
-    def _crm_profile_condition(self, condition):
-        if condition.field_expr != 'category_id':
-            return condition
+    def _crm_profile_condition(self, operator, value):
+        """A condition on the contacts' profiles as the tag model's own search decides it for
+        this user: `any` of the tags it returns, so that its record rules decide (see ProfileTags).
+        Once optimized, every condition on `category_id` has one of these shapes: ids (of any
+        type), False ("has no profile"), a sub-domain (`child_of`, paths, names, `profile_ids`
+        all end there)."""
         Tag = self.env['res.partner.category']
-        operator, value = condition.operator, condition.value
         positive = operator in ('in', 'any', 'any!')
         if operator in ('any', 'not any', 'any!', 'not any!'):
-            tags = Domain(value) if isinstance(value, Domain) else Domain('id', 'in', value)
-            return Domain('category_id', 'any' if positive else 'not any', Tag._search(tags))
+            return Domain('category_id', 'any' if positive else 'not any', Tag._search(Domain(value)))
         if operator not in ('in', 'not in'):
             raise UserError(self.env._("Profiles cannot be compared with '%(operator)s'.", operator=operator))
         ids = [tag for tag in value if is_id(tag)]

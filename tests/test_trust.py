@@ -72,6 +72,20 @@ class TestTrust(HttpCase, TargetGroupsCommon):
             'name': 'Probe', 'filter_domain': f"[('category_id', 'in', [{self.council}.0])]"}]}, status=422)
         self.assertIn('may not see', response['message'])
 
+    def test_paths_from_other_models_reveal_no_carrier(self):
+        """Odoo joins a user's contact without searching the contacts (and a user has the contact's
+        fields as its own): the tags' rules still decide."""
+        ralf = new_test_user(self.env, login='tg_ralf', name='Ralf Rat')
+        ralf.partner_id.category_id = self.tag_council
+        for domain in ([['partner_id.category_id', 'in', [self.council]]], [['category_id', 'in', [self.council]]],
+                       [['category_id', '=', self.council + 0.0]], [['partner_id.profile_ids', 'in', [self.council]]]):
+            self.assertEqual(self._search([['id', '=', ralf.id]] + domain, 'res.users'), [], domain)
+        self.assertEqual(self._search([['id', '=', ralf.id], ['category_id', '=', False]], 'res.users'), [ralf.id],
+                         "a colleague with only hidden profiles looks untagged")
+        # the same question asked of the contacts' children
+        self.partner_rita.parent_id = self.partner_nobody
+        self.assertEqual(self._probe([['child_ids.category_id', 'in', [self.council]]]), set())
+
     def test_ids_of_any_type_over_xmlrpc(self):
         with self.assertLogs('odoo.addons.rpc.controllers.xmlrpc', 'WARNING'):
             found = self.xmlrpc_object.execute_kw(
