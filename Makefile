@@ -1,5 +1,5 @@
 # The two commands of README.md, plus helpers. All the work is in scripts/harness.sh.
-.PHONY: run test bench pot shell
+.PHONY: run test bench loadtest pot shell
 
 run:
 	scripts/harness.sh run
@@ -9,6 +9,9 @@ test:
 
 bench:
 	scripts/harness.sh bench
+
+loadtest:
+	scripts/harness.sh loadtest
 
 pot:
 	scripts/harness.sh pot

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Dev/test harness for crm_target_groups: finds Odoo, prepares the virtualenv, a private
 # PostgreSQL cluster under .cache/ and a throw-away addons path, then runs or tests the module.
-# Usage: scripts/harness.sh run|test|bench|pot|shell
+# Usage: scripts/harness.sh run|test|bench|loadtest|pot|shell
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -238,6 +238,14 @@ cmd_bench() {
     PYTHONPATH="$ODOO_PATH" "$PY" "$ROOT/scripts/bench.py" "$CACHE/odoo.conf" "$db"
 }
 
+cmd_loadtest() {
+    local db=${DB:-crm_target_groups_load}
+    dropdb_if_exists "$db"
+    echo "Installing $MODULE into a fresh database $db (no demo data) ..."
+    odoo_bin -d "$db" -i "$MODULE" --stop-after-init --log-level=warn
+    PYTHONPATH="$ODOO_PATH" "$PY" "$ROOT/scripts/loadtest.py" "$CACHE/odoo.conf" "$db" "$@"
+}
+
 cmd_pot() {
     local db=${DB:-crm_target_groups_i18n}
     dropdb_if_exists "$db"
@@ -252,7 +260,8 @@ case "${1:-}" in
     test) shift; cmd_test "$@" ;;
     pot) cmd_pot ;;
     bench) cmd_bench ;;
+    loadtest) shift; cmd_loadtest "$@" ;;
     shell) shift; PYTHONPATH="$ODOO_PATH" "$PY" "$ODOO_PATH/odoo-bin" shell -c "$CACHE/odoo.conf" \
         -d "${DB:-crm_target_groups}" --no-http "$@" ;;
-    *) die "usage: $0 run|test|bench|pot|shell" ;;
+    *) die "usage: $0 run|test|bench|loadtest|pot|shell" ;;
 esac

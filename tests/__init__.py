@@ -20,3 +20,4 @@ from . import test_trust
 from . import test_letter_templates
 from . import test_details
 from . import test_background_job
+from . import test_loadtest
