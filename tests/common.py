@@ -51,6 +51,13 @@ class TargetGroupsCommon(TransactionCase):
             'name': 'Dora Rat', 'category_id': [Command.set((cls.tag_council | cls.tag_football).ids)]})
 
     @classmethod
+    def _make_crowd(cls):
+        """Six more contacts for assignments: two single, one married, three without profile."""
+        cls.crowd = cls.env['res.partner'].create([{'name': f'Crowd {i}'} for i in range(6)])
+        cls.crowd[:2].category_id = cls.tag_single
+        cls.crowd[2].category_id = cls.tag_married
+
+    @classmethod
     def _load_german(cls):
         """German installed and this module's German terms loaded, as a German-speaking company has."""
         cls.env['res.lang']._activate_lang('de_DE')

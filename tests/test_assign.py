@@ -15,9 +15,7 @@ class TestAssign(TargetGroupsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.crowd = cls.env['res.partner'].create([{'name': f'Crowd {i}'} for i in range(6)])
-        cls.crowd[:2].category_id = cls.tag_single
-        cls.crowd[2].category_id = cls.tag_married
+        cls._make_crowd()
 
     def _wizard(self, partners, profiles, mode='add', **context):
         form = Form(self.env['crm.profile.assign'].with_context(

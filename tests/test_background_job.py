@@ -138,9 +138,7 @@ class TestJobFaults(TargetGroupsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.crowd = cls.env['res.partner'].create([{'name': f'Crowd {i}'} for i in range(6)])
-        cls.crowd[:2].category_id = cls.tag_single
-        cls.crowd[2].category_id = cls.tag_married
+        cls._make_crowd()
         cls.env['ir.config_parameter'].set_param('crm_target_groups.sync_threshold', '3')
 
     def setUp(self):
