@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, Query
 
+from ..fields import ProfileTags
 from ..tools import ids_of, read_domain
 
 MANAGER = 'crm_target_groups.group_crm_target_groups_manager'
@@ -43,13 +44,13 @@ class CrmTargetGroup(models.Model):
                               default=lambda self: self.env.user, domain="[('share', '=', False)]")
     shared = fields.Boolean('Shared', help="Other users may see and use this target group; only its owner "
                                            "and managers change it.")
-    include_profile_ids = fields.Many2many(
+    include_profile_ids = ProfileTags(
         'res.partner.category', 'crm_target_group_include_rel', 'group_id', 'profile_id',
         string='Include Profiles', help="A profile stands for itself and all its sub-profiles.")
     include_mode = fields.Selection(
         [('any', 'Any of them'), ('all', 'All of them')], string='Contacts must have', required=True,
         default='any')
-    exclude_profile_ids = fields.Many2many(
+    exclude_profile_ids = ProfileTags(
         'res.partner.category', 'crm_target_group_exclude_rel', 'group_id', 'profile_id',
         string='Exclude Profiles', help="Contacts with one of these profiles (or sub-profiles) are left out.")
     filter_domain = fields.Char('Further Conditions', default='[]',

@@ -3,31 +3,12 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, Query
+from odoo.tools import SQL
 
-from ..tools import ids_of, is_id
+from ..fields import ProfileTags
+from ..tools import ids_of
 from .crm_profile_history import SOURCE_KEY
 from .crm_target_group import STACK_KEY
-
-class ProfileTags(fields.Many2many):
-    """The contacts' tags (the profiles), whose conditions the tags' own search decides.
-
-    The one choke point of "which profiles may this user use": Odoo's many2many compares tag ids
-    without the tags' record rules (an outsider would find who carries a restricted profile by
-    its id, as a float, through "has no profile", ...). Every condition on contacts' tags ends
-    here when Odoo turns a domain into SQL, on every path: contacts searched directly, through
-    another model (a user's contact, which Odoo joins without searching the contacts), the
-    history, target groups, mailings. For a user (not the superuser), the condition becomes `any`
-    of the tags this user's search returns (res.partner._crm_profile_condition). A sub-query
-    (Query, SQL) is the server's own, already decided.
-    """
-
-    def condition_to_sql(self, field_expr, operator, value, model, alias, query):
-        if model.env.su or field_expr != self.name or isinstance(value, (Query, SQL)):
-            return super().condition_to_sql(field_expr, operator, value, model, alias, query)
-        domain = model._crm_profile_condition(operator, value)
-        return domain.optimize_full(model)._to_sql(model, alias, query)
-
 
 class ResPartner(models.Model):
     """Contacts keep their profiles in the stock `category_id`; this adds the profile rules.
@@ -194,27 +175,6 @@ class ResPartner(models.Model):
             except (ValueError, TypeError) as error:
                 raise UserError(self.env._("This filter on contacts is not valid: %(error)s", error=error)) from error
         return super()._search(domain, *args, **kwargs)
-
-    @api.model
-    def _crm_profile_condition(self, operator, value):
-        """A condition on the contacts' profiles as the tag model's own search decides it for
-        this user: `any` of the tags it returns, so that its record rules decide (see ProfileTags).
-        Once optimized, every condition on `category_id` has one of these shapes: ids (of any
-        type), False ("has no profile"), a sub-domain (`child_of`, paths, names, `profile_ids`
-        all end there)."""
-        Tag = self.env['res.partner.category']
-        positive = operator in ('in', 'any', 'any!')
-        if operator in ('any', 'not any', 'any!', 'not any!'):
-            return Domain('category_id', 'any' if positive else 'not any', Tag._search(Domain(value)))
-        if operator not in ('in', 'not in'):
-            raise UserError(self.env._("Profiles cannot be compared with '%(operator)s'.", operator=operator))
-        ids = [tag for tag in value if is_id(tag)]
-        domain = Domain('category_id', 'any', Tag.with_context(active_test=False)._search([('id', 'in', ids)])) \
-            if ids else Domain.FALSE
-        if False in value or None in value:
-            # "has no profile": none this user may see
-            domain |= Domain('category_id', 'not any', Tag.with_context(active_test=False)._search([]))
-        return domain if positive else ~domain
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -153,6 +153,9 @@ class TestTrust(HttpCase, TargetGroupsCommon):
             self.assertIn('may not see', read[0]['refusal'])
             self._call('crm.target.group', 'action_open_members', {'ids': group.ids}, status=422)
             self._call('crm.target.group', 'copy', {'ids': group.ids}, status=422)
+        # which groups use the restricted profile is no question either
+        for field in ('include_profile_ids', 'exclude_profile_ids'):
+            self.assertEqual(self._search([[field, 'in', [self.council + 0.0]]], 'crm.target.group'), [], field)
         # the stored lists are not readable at all
         self._call('crm.target.group', 'read', {'ids': frozen.ids, 'fields': ['member_ids']}, status=403)
         self._call('crm.target.group', 'read', {'ids': frozen.ids, 'fields': ['left_ids']}, status=403)
