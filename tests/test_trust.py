@@ -105,6 +105,18 @@ class TestTrust(HttpCase, TargetGroupsCommon):
                                                                       ['category_id', '=', False]]})
         self.assertEqual(count, 2)
 
+    def test_grouped_counts_show_no_restricted_profile(self):
+        groups = self._call('res.partner', 'formatted_read_group', {
+            'domain': [['id', 'in', self.probed]], 'groupby': ['category_id'], 'aggregates': ['__count']})
+        counts = {group['category_id'] and group['category_id'][0]: group['__count'] for group in groups}
+        self.assertNotIn(self.council, counts)
+        self.assertEqual(counts.get(self.tag_football.id), 2)
+        panel = self._call('res.partner', 'search_panel_select_multi_range', {
+            'field_name': 'category_id', 'search_domain': [['id', 'in', self.probed]], 'enable_counters': True})
+        values = {value['id']: value.get('__count') for value in panel['values']}
+        self.assertNotIn(self.council, values)
+        self.assertEqual(values.get(self.tag_football.id), 2)
+
     # 3. history probes
     def test_history_probe_tells_nothing(self):
         History = 'crm.profile.history'
