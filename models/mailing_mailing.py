@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
 # what decides who receives a mailing: the user who last set it chose the recipients
@@ -67,7 +67,12 @@ class MailingMailing(models.Model):
         if self.mailing_model_real != 'res.partner':
             return domain
         chooser = self.crm_recipients_uid or self.create_uid
-        chosen = Domain('id', 'any', self.env['res.partner'].with_user(chooser)._search(domain))
+        try:
+            chosen = Domain('id', 'any', self.env['res.partner'].with_user(chooser)._search(domain))
+        except UserError:
+            # e.g. a target group since refused to the chooser: nobody, rather than stopping the
+            # mail queue for every mailing (the group's form says why)
+            return Domain.FALSE
         return chosen if self.env.su or self.env.user == chooser else chosen & domain
 
     def _check_recipients_uid(self, vals):

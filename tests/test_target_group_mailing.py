@@ -51,3 +51,7 @@ class TestTargetGroupMailing(TargetGroupsCommon):
         self.assertEqual(mailing.crm_recipients_uid, marketer)
         self.assertEqual(mailing.sudo()._get_recipients(), self.partner_clara.ids,
                          "the queue runs as superuser but mails only whom the chooser may reach")
+        # the insider then excludes a profile the chooser may not see: the group is refused to
+        # them, and the queue mails nobody instead of failing for every mailing
+        group.with_user(self.user_insider).exclude_profile_ids = self.tag_council
+        self.assertEqual(mailing.sudo()._get_recipients(), [])
