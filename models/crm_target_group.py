@@ -96,10 +96,14 @@ class CrmTargetGroup(models.Model):
         Partner = self.env['res.partner']
         for group in self:
             group.member_count = group.joined_count = group.left_count = 0
-            group.refusal = group.id and group._refusal()
-            if not group.id or group.refusal:
+            group.refusal = False
+            if not group.id:
                 continue
-            group.member_count = Partner.search_count(group._member_domain())
+            try:  # a list of groups stays readable whatever one of them says
+                group.member_count = Partner.search_count(group._member_domain())
+            except UserError as error:
+                group.refusal = error.args[0]
+                continue
             if group.state == 'frozen':
                 group.joined_count = Partner.search_count(group._stored_domain('crm_target_group_joined_rel'))
                 group.left_count = Partner.search_count(group._stored_domain('crm_target_group_left_rel'))
@@ -309,7 +313,7 @@ class CrmTargetGroup(models.Model):
         self.ensure_one()
         definer = self.sudo().definer_id or self.sudo().user_id
         group = self.with_user(definer)
-        if group._refusal():
+        if not group._usable():
             return Domain.FALSE
         return Domain('id', 'any', self.env['res.partner'].with_user(definer)._search(group._member_domain()))
 
@@ -320,7 +324,10 @@ class CrmTargetGroup(models.Model):
                                       SQL.identifier(relation), self.id))
 
     def _usable(self):
-        return not self._refusal()
+        try:
+            return not self._refusal()
+        except UserError:  # further conditions that are no valid filter (any more)
+            return False
 
     def _check_usable(self):
         if reason := self._refusal():

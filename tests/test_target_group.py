@@ -144,6 +144,20 @@ class TestTargetGroup(TargetGroupsCommon):
         self.assertEqual(self.env['crm.postal.address']._without_address([('id', 'in', self.ours.ids)]),
                          self.ours - self.partner_anna)
 
+    def test_a_broken_group_does_not_break_the_others(self):
+        """Further conditions that are no valid filter any more (a field gone with a module): the
+        group says why, the list, the contact's groups and the call centre still work."""
+        broken = self._group(call_centre=True, user_id=self.user_plain.id)
+        fine = self._group(include_profile_ids=[Command.set(self.tag_sport.ids)], user_id=self.user_plain.id)
+        self.env.cr.execute("UPDATE crm_target_group SET filter_domain = %s WHERE id = %s",
+                            ["[('no_such_field', '=', 1)]", broken.id])
+        self.env.invalidate_all()
+        groups = (broken | fine).with_user(self.user_plain)
+        self.assertEqual(groups.mapped('member_count'), [0, 3])
+        self.assertIn('not a valid filter', groups[0].refusal)
+        self.assertEqual(self.partner_anna.with_user(self.user_plain).crm_target_group_ids, fine)
+        self.assertTrue(self.env['res.partner'].search([('crm_call_centre_member', '=', False)], limit=1))
+
     def test_server_fields_are_not_for_users(self):
         group = self._group(user_id=self.user_plain.id).with_user(self.user_plain)
         for vals in ({'state': 'frozen'}, {'definer_id': self.user_manager.id}, {'frozen_by_id': self.user_manager.id},
