@@ -148,7 +148,7 @@ class CrmTargetGroup(models.Model):
         self._check_server_fields(vals)
         if RULE_FIELDS & vals.keys():
             vals = dict(vals, definer_id=self.env.uid)
-        fnames = [fname for fname in ('include_profile_ids', 'exclude_profile_ids') if fname in vals]
+        fnames = [fname for fname in PROFILE_FIELDS if fname in vals]
         before = {group: group._stored_profiles(*PROFILE_FIELDS) for group in self} if fnames else {}
         # read afresh as this user, Odoo's write leaves alone what the user cannot see
         self.invalidate_recordset(fnames)
