@@ -312,10 +312,8 @@ class CrmTargetGroup(models.Model):
         what the call centre receives. Empty if the definer may not use the group (any more)."""
         self.ensure_one()
         definer = self.sudo().definer_id or self.sudo().user_id
-        group = self.with_user(definer)
-        if not group._usable():
-            return Domain.FALSE
-        return Domain('id', 'any', self.env['res.partner'].with_user(definer)._search(group._member_domain()))
+        members = self.with_user(definer)._members_or_nobody()
+        return Domain('id', 'any', self.env['res.partner'].with_user(definer)._search(members))
 
     def _stored_domain(self, relation):
         """The contacts of one of the frozen lists (members, came, went), by SQL: the lists are
@@ -323,11 +321,14 @@ class CrmTargetGroup(models.Model):
         return Domain('id', 'in', SQL("SELECT partner_id FROM %s WHERE group_id = %s",
                                       SQL.identifier(relation), self.id))
 
-    def _usable(self):
+    def _members_or_nobody(self):
+        """_member_domain, or nobody where the group is refused to the user or its further
+        conditions are no valid filter (any more): for many groups at once, where one of them
+        must not stop the others."""
         try:
-            return not self._refusal()
-        except UserError:  # further conditions that are no valid filter (any more)
-            return False
+            return self._member_domain()
+        except UserError:
+            return Domain.FALSE
 
     def _check_usable(self):
         if reason := self._refusal():
@@ -345,7 +346,7 @@ class CrmTargetGroup(models.Model):
             return False
         if hidden & set(self._stored_profiles('exclude_profile_ids').ids):
             return self.env._("%(group)s excludes profiles you may not see.", group=self.name)
-        if self._names_hidden_profiles(self.sudo()._rule_filter_domain(), hidden):
+        if self._conditions_name_hidden(hidden):
             return self.env._("The further conditions of %(group)s name profiles you may not see.", group=self.name)
         if self.state == 'frozen':
             freezer = self.sudo().frozen_by_id
@@ -353,6 +354,11 @@ class CrmTargetGroup(models.Model):
                 return self.env._("The members of %(group)s were frozen by a user who sees profiles you may not "
                                   "see; ask them or a manager to refresh it.", group=self.name)
         return False
+
+    def _conditions_name_hidden(self, hidden):
+        """Whether the further conditions name one of the hidden profiles, as anyone reads them:
+        a user's own optimization of the conditions drops what they may not see."""
+        return self._names_hidden_profiles(self.sudo()._rule_filter_domain(), hidden)
 
     def _names_hidden_profiles(self, domain, hidden):
         """Whether a condition of domain (or of a sub-domain on contacts) is on hidden profiles:
@@ -423,11 +429,10 @@ class CrmTargetGroup(models.Model):
 
     def _check_conditions_visible(self):
         """Further conditions may name only profiles the user may see (constraints run as
-        superuser, hence a check of its own). Named as anyone reads them: a user's own
-        optimization of the conditions drops what they may not see."""
+        superuser, hence a check of its own)."""
         hidden = self.env['res.partner.category']._crm_hidden_ids()
         for group in self:
-            if self._names_hidden_profiles(group.sudo()._rule_filter_domain(), hidden):
+            if group._conditions_name_hidden(hidden):
                 raise ValidationError(self.env._("The further conditions of %(group)s name profiles you may not see.",
                                                  group=group.name))
 

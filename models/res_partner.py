@@ -133,25 +133,27 @@ class ResPartner(models.Model):
     def _compute_crm_target_group_ids(self):
         """The same answer as the search below: each group's members among these contacts."""
         groups = self.env['crm.target.group'].search([])
-        members = {group: set(self.search(Domain('id', 'in', self.ids) & group._member_domain()).ids)
-                   for group in groups if group._usable()}
+        members = {group: set(self.search(Domain('id', 'in', self.ids) & group._members_or_nobody()).ids)
+                   for group in groups}
         for partner in self:
-            partner.crm_target_group_ids = groups.filtered(lambda group: partner.id in members.get(group, ()))
+            partner.crm_target_group_ids = groups.filtered(lambda group: partner.id in members[group])
 
     def _search_crm_target_group_ids(self, operator, value):
         """Membership by the groups' own rules; a group may use another one in its conditions.
         A group named by id that the user may not use is refused (see crm.target.group._refusal);
         searched by its fields (any), such a group matches nobody."""
+        Group = self.env['crm.target.group']
         if operator in ('any', 'not any'):
-            groups = self.env['crm.target.group'].search(value).filtered(lambda group: group._usable())
-            value, operator = groups.ids, operator.replace('any', 'in')
-        if operator not in ('in', 'not in'):
+            groups = Group.search(value)
+        elif operator in ('in', 'not in'):
+            groups = Group.browse(ids_of(value)).exists()
+        else:
             return NotImplemented
-        groups = self.env['crm.target.group'].browse(ids_of(value)).exists()
         if set(self.env.cr.cache.get(STACK_KEY, ())) & set(groups.ids):
             raise UserError(self.env._("A target group cannot include itself through its conditions."))
-        domain = Domain.OR(group._member_domain() for group in groups)
-        return domain if operator == 'in' else ~domain
+        domain = Domain.OR(group._members_or_nobody() if operator.endswith('any') else group._member_domain()
+                           for group in groups)
+        return domain if operator in ('in', 'any') else ~domain
 
     @api.onchange('category_id')
     def _onchange_category_id_exclusive(self):
