@@ -26,6 +26,11 @@ def int_array(ids):
     return SQL("%s::int4[]", "{%s}" % ",".join(map(str, ids)))
 
 
+def contact_set(column):
+    """Aggregates contact ids into a set as the profile history keeps one: the ids and their span."""
+    return SQL("array_agg(%s) AS partner_ids, int4range(min(%s), max(%s), '[]') AS partner_span", column, column, column)
+
+
 def span(ids):
     """The range from the least to the greatest of ids (a history set's partner_span)."""
     return SQL("int4range(%s, %s, '[]')", min(ids), max(ids))

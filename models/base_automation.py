@@ -6,7 +6,8 @@ class BaseAutomation(models.Model):
 
     Odoo looks for a field named `tag_ids`; contacts get theirs here, so that a rule "profile
     Gratis-Angebot is added" fires on every write path (form, assignment mode, import, API).
-    The assignment wizard writes by SQL and calls `_crm_profiles_added` for what it added.
+    Changes made in SQL (the assignment wizard, undo, a contact merge) get theirs from
+    res.partner._crm_profiles_changed, through `_crm_profiles_added`.
     """
     _inherit = 'base.automation'
 
@@ -17,7 +18,7 @@ class BaseAutomation(models.Model):
 
     @api.model
     def _crm_profiles_added(self, added):
-        """Runs the "Tag is added" rules of contacts for {profile id: partner ids} added by SQL."""
+        """Runs the "Tag is added" rules of contacts for {profile id: [partner ids]} added by SQL."""
         Partner = self.env['res.partner']
         for automation in self._get_actions(Partner, ['on_tag_set']):
             if partner_ids := added.get(automation.sudo().trg_field_ref):

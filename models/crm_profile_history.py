@@ -7,7 +7,7 @@ from odoo.http import request
 from odoo.orm.domains import DomainAnd, DomainCondition
 from odoo.tools import SQL, Query
 
-from ..tools import ids_of, int_array, span
+from ..tools import contact_set, ids_of, int_array, span
 
 IMPORT_PATH = '/web/dataset/call_kw/base_import.import/'
 # where server code hands the source of a change to the history (res.partner._crm_write_profiles)
@@ -30,6 +30,8 @@ SOURCES = [
 SET_ID_BASE = 10 ** 12
 SET_SIZE = 10 ** 6
 MAX_VIEW_ID = 2 ** 53
+# more changes at once than this are recorded as sets (see the class)
+LINES_AT_MOST = 1000
 
 
 class CrmProfileHistory(models.Model):
@@ -37,7 +39,7 @@ class CrmProfileHistory(models.Model):
 
     Meant to hold millions of rows, kept in two tables that this view shows as one:
     - `crm_profile_history_line`, a row per contact and profile, for the changes made one by one
-      (form, click, import, API, automation): written by `_log_changes`;
+      (form, click, import, API, automation);
     - `crm_profile_history_set`, a row per batch of an assignment (or its undo) and profile, the
       contacts' ids in an array: tagging 100,000 contacts writes 20 rows instead of 100,000 rows
       whose foreign keys PostgreSQL would check one by one (twice the cost of the tagging itself).
@@ -142,52 +144,41 @@ class CrmProfileHistory(models.Model):
         return query
 
     @api.model
-    def _log_changes(self, before, after, source=None):
-        """Inserts the difference between two {partner id: {profile ids}} snapshots.
+    def _record(self, changes, source=None, operation=None):
+        """The CTEs that record changes, for res.partner._crm_profiles_changed's statement.
+        changes: SQL of a relation (partner_ids, partner_span, category_id, change). An assignment's batch, or
+        many changes at once (an undo), go in sets; a few (form, click, import, API) in lines.
         source: the path of the change where the caller knows it, else the request's (_source)."""
-        partner_ids, profile_ids, changes = [], [], []
-        for partner_id in before.keys() | after.keys():
-            old, new = before.get(partner_id, set()), after.get(partner_id, set())
-            for change, profiles in (('add', new - old), ('remove', old - new)):
-                partner_ids += [partner_id] * len(profiles)
-                profile_ids += profiles
-                changes += [change] * len(profiles)
-        if not partner_ids:
-            return
-        self.env.cr.execute(SQL("""
-            INSERT INTO crm_profile_history_line (partner_id, profile_id, change, date, user_id, source)
-            SELECT unnest(%s::int[]), unnest(%s::int[]), unnest(%s::varchar[]), %s, %s, %s
-        """, partner_ids, profile_ids, changes, fields.Datetime.now(), self.env.uid, source or self._source()))
-        self.invalidate_model()
-
-    @api.model
-    def _record_sets(self, changes, operation, source):
-        """Records an assignment's batch as history sets, in the statement that makes the changes.
-        changes: {name: SQL of a data-modifying statement RETURNING partner_id, category_id, change};
-        returns [(change, partner ids)] of the sets written."""
-        self.env.cr.execute(SQL("""
-            WITH %s
-            INSERT INTO crm_profile_history_set
-                   (partner_ids, partner_span, profile_id, change, date, user_id, source, operation_id)
-            SELECT array_agg(partner_id), int4range(min(partner_id), max(partner_id), '[]'),
-                   category_id, change, %s, %s, %s, %s
-              FROM (%s) changes
-          GROUP BY category_id, change
-         RETURNING change, partner_ids
-        """, SQL(", ").join(SQL("%s AS (%s)", SQL.identifier(name), change) for name, change in changes.items()),
-            fields.Datetime.now(), self.env.uid, source, operation.id,
-            SQL(" UNION ALL ").join(SQL("SELECT * FROM %s", SQL.identifier(name)) for name in changes)))
-        sets = self.env.cr.fetchall()
-        self.invalidate_model()
-        return sets
+        many = SQL("TRUE") if operation else \
+            SQL("(SELECT coalesce(sum(cardinality(partner_ids)), 0) > %s FROM %s)", LINES_AT_MOST, changes)
+        # a set holds fewer than SET_SIZE contacts: a bigger one is split by ranges of ids
+        return SQL("""
+            recorded_sets AS (
+                INSERT INTO crm_profile_history_set
+                       (partner_ids, partner_span, profile_id, change, date, user_id, source, operation_id)
+                SELECT partner_ids, partner_span, category_id, change, %(now)s, %(uid)s, %(source)s, %(operation)s
+                  FROM (SELECT partner_ids, partner_span, category_id, change FROM %(changes)s
+                         WHERE cardinality(partner_ids) < %(size)s
+                         UNION ALL
+                        SELECT %(set)s, category_id, change FROM %(changes)s, unnest(partner_ids) p
+                         WHERE cardinality(partner_ids) >= %(size)s GROUP BY category_id, change, p / %(size)s) c
+                 WHERE %(many)s AND cardinality(partner_ids) > 0),
+            recorded_lines AS (
+                INSERT INTO crm_profile_history_line (partner_id, profile_id, change, date, user_id, source)
+                SELECT unnest(partner_ids), category_id, change, %(now)s, %(uid)s, %(source)s FROM %(changes)s
+                 WHERE NOT %(many)s)
+        """, now=fields.Datetime.now(), uid=self.env.uid, source=source or self._source(),
+            operation=operation and operation.id, changes=changes, many=many, size=SET_SIZE,
+            set=contact_set(SQL("p")))
 
     @api.model
     def _reverse_operation(self, operation):
         """Puts back the profiles an assignment changed, except on contacts whose profile changed
-        again since; returns how many contacts were left as they are."""
-        skipped = self._undo_changed_since(operation) if self._changed_since(operation) else self._undo_all(operation)
-        self.invalidate_model()
-        return skipped
+        again since: the statement's parts, for res.partner._crm_profiles_changed (which makes
+        the change take effect and records it), and its report: how many contacts it leaves alone."""
+        if self._changed_since(operation):
+            return self._undo_changed_since(operation)
+        return self._undo_all(operation), None
 
     @api.model
     def _changed_since(self, operation):
@@ -227,58 +218,58 @@ class CrmProfileHistory(models.Model):
             INSERT INTO %s (category_id, partner_id)
             SELECT profile_id, unnest(partner_ids) FROM crm_profile_history_set
              WHERE operation_id = %s AND change = 'remove'
-            ON CONFLICT DO NOTHING;
-            INSERT INTO crm_profile_history_set (partner_ids, partner_span, profile_id, change, date, user_id, source)
-            SELECT partner_ids, partner_span, profile_id, CASE change WHEN 'add' THEN 'remove' ELSE 'add' END,
-                   %s, %s, 'undo'
+            ON CONFLICT DO NOTHING
+        """, rel, operation.id))
+        # nothing changed since: what changed is the operation's sets, reversed
+        changes = {'reversed': SQL("""
+            SELECT partner_ids, partner_span, profile_id AS category_id,
+                   CASE change WHEN 'add' THEN 'remove' ELSE 'add' END AS change
               FROM crm_profile_history_set
              WHERE operation_id = %s
-        """, rel, operation.id, fields.Datetime.now(), self.env.uid, operation.id))
-        return 0
+        """, operation.id)}
+        return changes
 
     @api.model
     def _undo_changed_since(self, operation):
-        """Reverses the changes of contacts whose profile did not change since, one by one;
-        returns how many contacts were left as they are."""
-        self.env.cr.execute(SQL("""
-            WITH mine AS (SELECT s.id AS set_id, s.profile_id, s.change, c.partner_id
-                            FROM crm_profile_history_set s, unnest(s.partner_ids) c(partner_id)
-                           WHERE s.operation_id = %(op)s),
-                 later AS (SELECT m.set_id, m.partner_id FROM mine m
-                            WHERE EXISTS (SELECT FROM crm_profile_history_line l
-                                           WHERE l.partner_id = m.partner_id AND l.profile_id = m.profile_id
-                                             AND l.id > m.set_id)
-                            UNION
-                           SELECT m.set_id, m.partner_id
-                             FROM mine m
-                             JOIN (SELECT s.id, s.profile_id, unnest(s.partner_ids) AS partner_id
-                                     FROM crm_profile_history_set s
-                                    WHERE s.profile_id IN (SELECT profile_id FROM mine)
-                                      AND s.id > (SELECT min(set_id) FROM mine)
-                                      AND s.operation_id IS DISTINCT FROM %(op)s) o
-                               ON o.partner_id = m.partner_id AND o.profile_id = m.profile_id AND o.id > m.set_id),
-                 undo AS (SELECT m.* FROM mine m
-                           WHERE NOT EXISTS (SELECT FROM later
-                                              WHERE later.set_id = m.set_id AND later.partner_id = m.partner_id)),
-                 removed AS (DELETE FROM res_partner_res_partner_category_rel r USING undo u
-                              WHERE u.change = 'add' AND r.partner_id = u.partner_id AND r.category_id = u.profile_id
-                          RETURNING u.set_id, u.profile_id, 'remove' AS change, u.partner_id),
-                 restored AS (SELECT u.set_id, u.profile_id, 'add' AS change, u.partner_id FROM undo u
-                               WHERE u.change = 'remove' AND NOT EXISTS (
-                                     SELECT FROM res_partner_res_partner_category_rel r
-                                      WHERE r.partner_id = u.partner_id AND r.category_id = u.profile_id)),
-                 added AS (INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
-                           SELECT partner_id, profile_id FROM restored
-                           ON CONFLICT DO NOTHING),
-                 recorded AS (INSERT INTO crm_profile_history_set
-                                     (partner_ids, partner_span, profile_id, change, date, user_id, source)
-                              SELECT array_agg(partner_id), int4range(min(partner_id), max(partner_id), '[]'),
-                                     profile_id, change, %(now)s, %(uid)s, 'undo'
-                                FROM (SELECT * FROM removed UNION ALL SELECT * FROM restored) done
-                            GROUP BY set_id, profile_id, change)
-            SELECT count(DISTINCT partner_id) FROM later
-        """, op=operation.id, now=fields.Datetime.now(), uid=self.env.uid))
-        return self.env.cr.fetchone()[0]
+        """Reverses the changes of contacts whose profile did not change since, one by one:
+        the statement's parts and its report (see _reverse_operation)."""
+        op = operation.id
+        return {
+            '_mine': SQL("""
+                SELECT s.id AS set_id, s.profile_id, s.change, c.partner_id
+                  FROM crm_profile_history_set s, unnest(s.partner_ids) c(partner_id)
+                 WHERE s.operation_id = %s""", op),
+            '_later': SQL("""
+                SELECT m.set_id, m.partner_id FROM _mine m
+                 WHERE EXISTS (SELECT FROM crm_profile_history_line l
+                                WHERE l.partner_id = m.partner_id AND l.profile_id = m.profile_id AND l.id > m.set_id)
+                 UNION
+                SELECT m.set_id, m.partner_id
+                  FROM _mine m
+                  JOIN (SELECT s.id, s.profile_id, unnest(s.partner_ids) AS partner_id
+                          FROM crm_profile_history_set s
+                         WHERE s.profile_id IN (SELECT profile_id FROM _mine)
+                           AND s.id > (SELECT min(set_id) FROM _mine)
+                           AND s.operation_id IS DISTINCT FROM %s) o
+                    ON o.partner_id = m.partner_id AND o.profile_id = m.profile_id AND o.id > m.set_id""", op),
+            '_undo': SQL("""
+                SELECT m.* FROM _mine m
+                 WHERE NOT EXISTS (SELECT FROM _later l WHERE l.set_id = m.set_id AND l.partner_id = m.partner_id)"""),
+            '_removed': SQL("""
+                DELETE FROM res_partner_res_partner_category_rel r USING _undo u
+                 WHERE u.change = 'add' AND r.partner_id = u.partner_id AND r.category_id = u.profile_id
+             RETURNING u.set_id, u.partner_id, u.profile_id AS category_id, 'remove' AS change"""),
+            '_restored': SQL("""
+                INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
+                SELECT partner_id, profile_id FROM _undo u WHERE u.change = 'remove'
+                ON CONFLICT DO NOTHING
+             RETURNING partner_id, category_id, 'add' AS change"""),
+            'reversed': SQL("""
+                SELECT %s, category_id, change FROM _removed GROUP BY set_id, category_id, change
+                 UNION ALL
+                SELECT %s, category_id, change FROM _restored GROUP BY category_id, change""",
+                contact_set(SQL("partner_id")), contact_set(SQL("partner_id"))),
+        }, SQL("(SELECT count(DISTINCT partner_id) FROM _later)")
 
     @api.model
     def _move_partners(self, partner_ids, into=None):

@@ -3,7 +3,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..tools import int_array, read_domain
+from ..tools import contact_set, int_array, read_domain
 
 BATCH_SIZE = 5000
 # the wizard's too: a selection given as a list, so that its labels are translated
@@ -75,8 +75,9 @@ class CrmProfileOperation(models.Model):
         if self.state == 'undone' or (self.state in ('queued', 'running') and not self.partner_done):
             raise UserError(self.env._("This assignment cannot be undone: it was undone already, "
                                        "or it has not changed any contact yet."))
-        skipped = self.env['crm.profile.history']._reverse_operation(self)
-        self._invalidate_profile_caches()
+        changes, report = self.env['crm.profile.history']._reverse_operation(self)
+        # a profile that undo puts back was there before: its "is added" rules ran back then
+        skipped = self.env['res.partner']._crm_profiles_changed(changes, 'undo', run_automation=False, report=report)
         self.sudo().write({
             'state': 'undone',
             'undo_report': self.env._(
@@ -129,40 +130,29 @@ class CrmProfileOperation(models.Model):
         self.sudo().unused_profile_ids = [row[0] for row in self.env.cr.fetchall()]
 
     def _apply(self, partner_ids):
-        """Set-based: one statement per profile writes the relation and, through the history's
-        _record_sets, the batch's history sets; then the "profile is added" automation rules run
-        for the contacts that got one."""
+        """Set-based: one statement per profile makes the change for the whole batch, and,
+        through res.partner._crm_profiles_changed, its rules (exclusive categories, the batch's
+        history sets); then the "profile is added" automation rules run."""
         self.env.flush_all()
-        Automation = self.env['base.automation']
-        triggered = set(Automation._get_actions(self.env['res.partner'], ['on_tag_set']).sudo().mapped('trg_field_ref'))
         batch = int_array(partner_ids)
         rel = SQL("res_partner_res_partner_category_rel")
-        added = {}
         for profile in self.profile_ids.sudo().with_context(active_test=False):
-            siblings = profile._crm_siblings().ids \
-                if profile.exclusive or self.mode == 'replace' else []
-            changes = {}  # the statement's parts, by name
+            changes = {}
             if self.mode == 'remove':
-                changes['removed'] = SQL("""
+                changes['_removed'] = SQL("""
                     DELETE FROM %s WHERE partner_id = ANY(%s) AND category_id = %s
                     RETURNING partner_id, category_id, 'remove' AS change""", rel, batch, profile.id)
             else:
-                changes['added'] = SQL("""
+                changes['_added'] = SQL("""
                     INSERT INTO %s (category_id, partner_id) SELECT %s, unnest(%s) ON CONFLICT DO NOTHING
                     RETURNING partner_id, category_id, 'add' AS change""", rel, profile.id, batch)
-            if siblings and self.mode != 'remove':
-                targets = SQL("SELECT partner_id FROM added") if self.mode == 'add' else SQL("SELECT unnest(%s)", batch)
-                changes['removed'] = SQL("""
-                    DELETE FROM %s WHERE category_id = ANY(%s) AND partner_id IN (%s)
-                    RETURNING partner_id, category_id, 'remove' AS change""", rel, siblings, targets)
-            sets = self.env['crm.profile.history']._record_sets(changes, self, 'wizard')
-            if profile.id in triggered:
-                added[profile.id] = [pid for change, ids in sets if change == 'add' for pid in ids]
-        self._invalidate_profile_caches()
-        if added:
-            Automation._crm_profiles_added(added)
-
-    def _invalidate_profile_caches(self):
-        self.env['res.partner'].invalidate_model(['category_id', 'profile_history_ids'])
-        self.env['res.partner.category'].invalidate_model(['partner_ids'])
-        self.env['crm.profile.history'].invalidate_model()
+            if self.mode == 'replace':
+                # the others of the category go from every contact of the batch, not only from
+                # those that get the profile now
+                changes['_removed'] = SQL("""
+                    DELETE FROM %s WHERE category_id = ANY(%s) AND partner_id = ANY(%s)
+                    RETURNING partner_id, category_id, 'remove' AS change""", rel, profile._crm_siblings().ids, batch)
+            changes['batch'] = SQL(" UNION ALL ").join(
+                SQL("SELECT %s, category_id, change FROM %s GROUP BY category_id, change",
+                    contact_set(SQL("partner_id")), SQL.identifier(name)) for name in list(changes))
+            self.env['res.partner']._crm_profiles_changed(changes, 'wizard', operation=self)

@@ -6,18 +6,19 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
 from ..fields import ProfileTags
-from ..tools import ids_of
+from ..tools import contact_set, ids_of, int_array
 from .crm_profile_history import SOURCE_KEY
 from .crm_target_group import STACK_KEY
 
 class ResPartner(models.Model):
     """Contacts keep their profiles in the stock `category_id`; this adds the profile rules.
 
-    Every change of `category_id`, whatever the path (form, click, import, RPC), goes through
-    `write`/`create`, where two rules are enforced after the fact, set-based: exclusive
-    categories keep only the newly assigned profile, and profiles the user may not see can
-    neither be assigned nor lost by that user. The net change then goes to the profile history.
-    (The assignment wizard writes by SQL and applies the same rules itself.)
+    Every change of `category_id`, whatever the path, goes through one method,
+    `_crm_profiles_changed`, which applies the profile rules to it set-based: exclusive
+    categories keep only the newly assigned profile, profiles the user may not see can neither
+    be assigned nor lost by that user, the history records it and the automation rules run.
+    Odoo's create and write hand it their changes; the assignment wizard, undo and a contact
+    merge, which change the relation in SQL, hand it theirs.
     """
     _inherit = 'res.partner'
 
@@ -185,7 +186,6 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        """Every profile change ends here: the rules are applied after the fact, set-based."""
         if 'category_id' not in vals:
             return super().write(vals)
         before = self._profile_snapshot()
@@ -239,25 +239,135 @@ class ResPartner(models.Model):
         finally:
             sources.pop()
 
-    def _crm_write_raw(self, commands):
-        """A profile write that is itself the application of the rules (no rules, no history)."""
-        return super().write({'category_id': commands})
-
     def _apply_profile_rules(self, before):
+        """After Odoo's own create or write: its changes take effect through the one method, which
+        leaves the automation rules to Odoo's create and write (they watch `category_id`)."""
         after = self._profile_snapshot()
-        if not after and not before:
-            return
-        added = {pid: tags - before.get(pid, set()) for pid, tags in after.items()}
-        involved = set().union(*before.values(), *after.values())
-        restored = not self.env.su and self._keep_hidden_profiles(before, after, added, involved)
-        if self._replace_exclusive_siblings(after, added, involved) or restored:
-            after = self._profile_snapshot()
-        self.env['crm.profile.history']._log_changes(before, after)
+        self._crm_profiles_changed(self._crm_diff(before, after), run_automation=False)
+
+    @api.model
+    def _crm_diff(self, before, after):
+        """The changes between two {partner id: {profile ids}} snapshots, as _crm_profiles_changed takes them."""
+        changes = [(pid, tag_id, change)
+                   for pid in before.keys() | after.keys()
+                   for change, tag_ids in (('add', after.get(pid, set()) - before.get(pid, set())),
+                                           ('remove', before.get(pid, set()) - after.get(pid, set())))
+                   for tag_id in tag_ids]
+        if not changes:
+            return {}
+        partner_ids, tag_ids, kinds = zip(*changes)
+        return {'diff': SQL("""
+            SELECT %s, category_id, change
+              FROM unnest(%s, %s, %s::varchar[]) c(partner_id, category_id, change)
+          GROUP BY category_id, change
+        """, contact_set(SQL("partner_id")), int_array(partner_ids), int_array(tag_ids), list(kinds))}
+
+    @api.model
+    def _crm_profiles_changed(self, changes, source=None, operation=None, run_automation=True, report=None):
+        """The one method every profile change goes through, however it is made: Odoo's create
+        and write (form, click, import, API, profile merge, automation, call outcomes), the
+        assignment wizard and its background job, undo, a contact merge. The change itself is
+        made by the ORM or in SQL; here its rules take effect, in the same SQL statement, per
+        profile for all its contacts at once (an assignment's batch of 5,000 contacts costs
+        about what the change itself costs):
+        - a profile the user may not see is neither assigned by them (AccessError) nor lost
+          (put back: what they see of a contact is not all it carries);
+        - a profile of an exclusive category replaces the others of that category (_crm_siblings);
+          two new ones of such a category on one contact are refused;
+        - the history records what changed, and through which path (source, else the request's);
+        - Odoo's "profile is added" automation rules run, unless Odoo's own create or write does.
+
+        changes: {name: SQL} of the statement's leading CTEs. Those whose name does not start with
+        '_' are the change: rows (partner_ids, partner_span, category_id, change), the contacts
+        that got ('add') or lost ('remove') a profile (tools.contact_set), made before the
+        statement or by its other CTEs; such a CTE must read theirs, so that PostgreSQL runs them first. operation: the
+        assignment whose batch this is (its history goes in its sets). report: an SQL
+        expression over the CTEs whose value is returned (undo: how many contacts it left alone)."""
+        if not changes:
+            return None
+        Tag = self.env['res.partner.category'].with_context(active_test=False)
+        exclusive = Tag.sudo().search([('exclusive', '=', True)])
+        pairs = [(tag.id, sibling) for tag in exclusive for sibling in tag._crm_siblings().ids]
+        Automation = self.env['base.automation']
+        triggered = run_automation and \
+            Automation._get_actions(self.env['res.partner'], ['on_tag_set']).sudo().mapped('trg_field_ref')
+        rel = SQL("res_partner_res_partner_category_rel")
+        # each rule costs a pass over the changes: only those that can apply are in the statement
+        ctes = [SQL("%s AS (%s)", SQL.identifier(name), cte) for name, cte in changes.items()]
+        ctes.append(SQL("raw AS (%s)", SQL(" UNION ALL ").join(
+            SQL("SELECT partner_ids, partner_span, category_id, change::varchar FROM %s", SQL.identifier(name))
+            for name in changes if not name.startswith('_'))))
+        done, refused, duplicate, added, partners = SQL("raw"), SQL("0"), SQL("NULL"), SQL("NULL"), SQL("NULL")
+        if not self.env.su:
+            # what the user sees is what the tags' own search returns them (their record rules)
+            hidden = SQL("category_id NOT IN (%s)", Tag._search([]).select())
+            ctes.append(SQL("""
+                kept AS (INSERT INTO %s (partner_id, category_id)
+                         SELECT unnest(partner_ids), category_id FROM raw WHERE change = 'remove' AND %s
+                         ON CONFLICT DO NOTHING),
+                visible AS (SELECT * FROM raw WHERE NOT %s)""", rel, hidden, hidden))
+            done, refused = SQL("visible"), SQL("(SELECT count(*) FROM raw WHERE change = 'add' AND %s)", hidden)
+        if pairs:
+            ctes.append(SQL("""
+                pairs AS (SELECT * FROM unnest(%s, %s) p(category_id, sibling_id)),
+                replaced AS (DELETE FROM %s r USING raw a, pairs s
+                              WHERE a.change = 'add' AND s.category_id = a.category_id
+                                AND r.category_id = s.sibling_id AND r.partner_id = ANY(a.partner_ids)
+                          RETURNING r.partner_id, r.category_id),
+                done AS (SELECT * FROM %s UNION ALL
+                         SELECT %s, category_id, 'remove' FROM replaced GROUP BY category_id)""",
+                int_array(tag for tag, _sibling in pairs), int_array(sibling for _tag, sibling in pairs), rel, done,
+                contact_set(SQL("partner_id"))))
+            done, duplicate = SQL("done"), SQL("""(
+                SELECT array[p, a.category_id, b.category_id]
+                  FROM raw a JOIN pairs s ON s.category_id = a.category_id
+                  JOIN raw b ON b.category_id = s.sibling_id AND b.change = 'add', unnest(a.partner_ids) p
+                 WHERE a.change = 'add' AND p = ANY(b.partner_ids) LIMIT 1)""")
+        History = self.env['crm.profile.history']
+        ctes.append(History._record(done, source, operation))
+        if triggered:
+            added = SQL("""(SELECT json_object_agg(category_id, partner_ids) FROM (
+                                SELECT category_id, array_agg(p) AS partner_ids FROM %s, unnest(partner_ids) p
+                                 WHERE change = 'add' AND category_id = ANY(%s) GROUP BY category_id) t)""",
+                        done, int_array(triggered))
+        if self._crm_profiles_have_stored_dependents():
+            partners = SQL("(SELECT array_agg(DISTINCT p) FROM %s, unnest(partner_ids) p)", done)
+        self.env.cr.execute(SQL("WITH %s SELECT %s, %s, %s, %s, %s", SQL(", ").join(ctes),
+                                refused, duplicate, added, partners, report or SQL("NULL")))
+        refused, duplicate, added, partner_ids, result = self.env.cr.fetchone()
+        if refused:
+            raise AccessError(self.env._("You are not allowed to assign profiles of a restricted category."))
+        if duplicate:
+            partner, *tags = duplicate
+            tags = Tag.sudo().browse(tags)
+            raise ValidationError(self.env._(
+                "%(contact)s: only one profile of the category %(category)s can be assigned, not %(profiles)s.",
+                contact=self.sudo().browse(partner).display_name, category=tags[0].profile_category_id.display_name,
+                profiles=", ".join(tags.mapped('display_name'))))
+        Partner = self.env['res.partner']
+        Partner.invalidate_model(['category_id', 'profile_history_ids'])
+        Tag.invalidate_model(['partner_ids'])
+        History.invalidate_model()
+        if partner_ids:
+            Partner.browse(partner_ids).modified(['category_id'])
+        if added:
+            Automation._crm_profiles_added({int(tag_id): ids for tag_id, ids in added.items()})
+        return result
+
+    @api.model
+    def _crm_profiles_have_stored_dependents(self):
+        """Whether a stored field depends on contacts' profiles (none in the modules this one
+        extends; another module may add one): then a change in SQL must tell the ORM."""
+        tree = self.pool.get_field_trigger_tree(self._fields['category_id'])
+        return any(field.store for node in tree.depth_first() for field in node.root)
 
     def _crm_merged_profiles(self, before):
         """After contacts were merged into this one (base.partner.merge.automatic.wizard): one
-        profile per exclusive category, its own or else the newest merged contact's, and what it
-        gained and lost in its history. before: the profile snapshot of all merged contacts."""
+        profile per exclusive category, its own or else the newest merged contact's; what it
+        gained and lost goes through the one method, as superuser (the merged contacts' hidden
+        profiles move with them) and without the automation rules (the merged contacts are the
+        same person: the rules ran when they got the profiles, and Odoo moves what they did).
+        before: the profile snapshot of all merged contacts."""
         self.ensure_one()
         own = before.get(self.id, set())
         after = self._profile_snapshot().get(self.id, set())
@@ -270,49 +380,8 @@ class ResPartner(models.Model):
             if len(tag_ids) > 1:
                 kept = tag_ids & own or next(filter(None, (tag_ids & before[pid] for pid in newest_first)))
                 dropped |= tag_ids - {min(kept)}
-        if dropped:
-            self.sudo()._crm_write_raw([Command.unlink(tag_id) for tag_id in dropped])
-        self.env['crm.profile.history']._log_changes({self.id: own}, {self.id: after - dropped}, 'contact_merge')
-
-    def _keep_hidden_profiles(self, before, after, added, involved):
-        Tag = self.env['res.partner.category'].with_context(active_test=False)
-        hidden = involved - set(Tag.search([('id', 'in', list(involved))]).ids)
-        if not hidden:
-            return False
-        if any(tags & hidden for tags in added.values()):
-            raise AccessError(self.env._("You are not allowed to assign profiles of a restricted category."))
-        lost = defaultdict(list)
-        for pid, tags in before.items():
-            if missing := (tags - after.get(pid, set())) & hidden:
-                lost[frozenset(missing)].append(pid)
-        for tag_ids, partner_ids in lost.items():
-            self.browse(partner_ids).sudo()._crm_write_raw([Command.link(tag_id) for tag_id in tag_ids])
-        # the restored value must not linger, unfiltered, in the user's cache
-        self.invalidate_recordset(['category_id'])
-        return bool(lost)
-
-    def _replace_exclusive_siblings(self, after, added, involved):
-        tags = self.env['res.partner.category'].sudo().browse(involved).filtered('exclusive')
-        if not tags:
-            return False
-        category_of = {tag.id: tag.profile_category_id for tag in tags}
-        siblings = {tag.id: set(tag._crm_siblings().ids) for tag in tags}
-        to_remove = defaultdict(list)
-        for pid, new_ids in added.items():
-            new_by_category = defaultdict(set)
-            for tag_id in new_ids & category_of.keys():
-                new_by_category[category_of[tag_id]].add(tag_id)
-            removed = set()
-            for category, new_in_category in new_by_category.items():
-                if len(new_in_category) > 1:
-                    raise ValidationError(self.env._(
-                        "%(contact)s: only one profile of the category %(category)s can be assigned, "
-                        "not %(profiles)s.",
-                        contact=self.browse(pid).display_name, category=category.display_name,
-                        profiles=", ".join(tags.browse(new_in_category).mapped('display_name'))))
-                removed |= after[pid] & siblings[next(iter(new_in_category))]
-            if removed:
-                to_remove[frozenset(removed)].append(pid)
-        for tag_ids, partner_ids in to_remove.items():
-            self.browse(partner_ids)._crm_write_raw([Command.unlink(tag_id) for tag_id in tag_ids])
-        return bool(to_remove)
+        self.env.cr.execute(SQL("""
+            DELETE FROM res_partner_res_partner_category_rel WHERE partner_id = %s AND category_id = ANY(%s)
+        """, self.id, int_array(dropped)))
+        self.sudo()._crm_profiles_changed(self._crm_diff({self.id: own}, {self.id: after - dropped}),
+                                          'contact_merge', run_automation=False)

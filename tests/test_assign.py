@@ -110,6 +110,24 @@ class TestAssign(TargetGroupsCommon):
             wizard.action_apply()
         self.assertFalse(self.env['res.partner.category'].search([('id', '=', self.tag_council.id)]))
 
+    def test_undo_by_an_author_who_lost_the_restricted_category_erases_nothing(self):
+        """Undo goes through the one method of profile changes: a profile its author may no
+        longer see stays where it is; what the author still sees is undone."""
+        wizard = self.env['crm.profile.assign'].with_user(self.user_insider).create({
+            'profile_ids': [Command.set((self.tag_council | self.tag_culture).ids)],
+            'partner_domain': repr([('id', 'in', self.crowd[3:].ids)])})
+        wizard.action_apply()
+        self.assertEqual(self.crowd[3].category_id, self.tag_council | self.tag_culture)
+        self.user_insider.group_ids -= self.group_politics
+        operation = self.env['crm.profile.operation'].search([], limit=1)
+        operation.with_user(self.user_insider).action_undo()
+        self.env.invalidate_all()
+        for partner in self.crowd[3:]:
+            self.assertEqual(partner.category_id, self.tag_council, partner.name)
+        undone = self.env['crm.profile.history'].search(
+            [('partner_id', 'in', self.crowd[3:].ids), ('source', '=', 'undo')])
+        self.assertEqual(set(undone.mapped(lambda h: (h.profile_id, h.change))), {(self.tag_culture, 'remove')})
+
     @users('tg_user')
     def test_select_all_uses_the_filter(self):
         self.env['ir.config_parameter'].sudo().set_param('web.active_ids_limit', '3')

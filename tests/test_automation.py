@@ -94,6 +94,16 @@ class TestAutomation(HttpCase, TargetGroupsCommon):
         self.assertEqual(self.crowd[:2].category_id, self.offer)
         self.assertEqual(self._fired(self.crowd[:2]), [1, 1], "undoing a removal restores, it does not re-run")
 
+    def test_contact_merge_does_not_fire_again(self):
+        """Merged contacts are one person: the rule ran when the merged one got the profile (its
+        activity comes along), not again for the contact that stays."""
+        stays, merged = self.crowd[3], self.crowd[4]
+        merged.category_id = self.offer
+        self.assertEqual(self._fired(stays | merged), [0, 1])
+        self.env['base.partner.merge.automatic.wizard']._merge((stays | merged).ids, dst_partner=stays)
+        self.assertEqual(stays.category_id, self.offer)
+        self.assertEqual(self._fired(stays), [1])
+
     def test_add_to_mailing_list_action(self):
         mailing_list = self.env['mailing.list'].create({'name': 'Angebote'})
         self.automation.action_server_ids = [Command.create({
