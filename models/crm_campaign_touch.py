@@ -36,8 +36,10 @@ class CrmCampaignTouch(models.Model):
     _name = 'crm.campaign.touch'
     _description = 'Campaign Touch'
     _order = 'date desc, id desc'
+    _rec_name = 'kind'
 
-    partner_id = fields.Many2one('res.partner', string='Contact', required=True, index=True, ondelete='cascade')
+    # looked up by contact through (partner_id, date): no index of its own
+    partner_id = fields.Many2one('res.partner', string='Contact', required=True, ondelete='cascade')
     campaign_id = fields.Many2one('utm.campaign', string='Campaign', ondelete='set null')
     medium_id = fields.Many2one('utm.medium', string='Channel', compute='_compute_medium_id', store=True,
                                 readonly=False, ondelete='set null')

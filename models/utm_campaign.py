@@ -211,6 +211,17 @@ class UtmCampaign(models.Model):
             campaign.campaign_has_roi = bool(cost)
             campaign.campaign_roi = 100.0 * (float(revenue) - cost) / cost if cost else False
 
+    def _compute_mailing_mail_count(self):
+        """Odoo counts the mailings as the user, also for the A/B test count that every campaign
+        form reads: a user who may not read mailings (a Target Groups user without Email
+        Marketing, who reaches campaigns from Target Groups) counts none instead of being refused
+        the form."""
+        if self.env['mailing.mailing'].has_access('read'):
+            return super()._compute_mailing_mail_count()
+        self.mailing_mail_count = 0
+        self.ab_testing_mailings_count = 0
+        return None
+
     @api.constrains('parent_id')
     def _check_parent_id(self):
         if self._has_cycle():

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from .common import TargetGroupsCommon
@@ -229,6 +229,24 @@ class TestCampaign(HttpCase, TargetGroupsCommon):
             response.note = 'geändert'
         self.env['crm.campaign.touch'].with_user(self.user_manager).create(
             {'partner_id': self.partner_anna.id, 'kind': 'letter'})
+        # a response of a contact one may open but who carries a hidden profile: logged, and then
+        # left out like every other row of hers
+        Outsider = self.env['crm.campaign.touch'].with_user(self.user_outsider)
+        Outsider.create({'partner_id': self.partner_dora.id, 'kind': 'response', 'response_channel': 'visit'})
+        self.assertFalse(Outsider.search([('partner_id', '=', self.partner_dora.id)]))
+
+    def test_campaign_form_for_each_role(self):
+        """Odoo's campaign form, with the plan and statistics, opens for a Target Groups user and
+        for an Email Marketing user without Target Groups (who sees none of it)."""
+        mailer = new_test_user(self.env, login='tg_mailer', name='Mia Mailer',
+                               groups='mass_mailing.group_mass_mailing_user')
+        with Form(self.parent.with_user(self.user_plain)) as form:
+            self.assertEqual(form.campaign_reached_count, 6)  # not Dora
+            self.assertEqual(form.campaign_cost, 400.0)
+            form.campaign_budget = 1000
+        with Form(self.child.with_user(mailer)) as form:
+            self.assertEqual(form.parent_id, self.parent)
+            self.assertNotIn('campaign_reached_count', form._view['fields'])
 
     def test_timeline_is_an_index_look_up(self):
         """A contact's timeline and a row by id use the sources' indexes, whatever the table size
