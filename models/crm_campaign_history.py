@@ -53,7 +53,7 @@ class CrmCampaignHistory(models.Model):
     partner_id = fields.Many2one('res.partner', string='Contact', readonly=True)
     campaign_id = fields.Many2one('utm.campaign', string='Campaign', readonly=True)
     medium_id = fields.Many2one('utm.medium', string='Channel', readonly=True)
-    event = fields.Selection(EVENTS, readonly=True)
+    event = fields.Selection(EVENTS, string='Event Type', readonly=True)
     date = fields.Datetime(readonly=True)
     user_id = fields.Many2one('res.users', string='Responsible', readonly=True)
     company_currency_id = fields.Many2one('res.currency', compute='_compute_company_currency_id')
