@@ -1,11 +1,12 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from .crm_campaign_history import REACHED, RESPONDED
 
+TARGET_GROUPS_USER = 'crm_target_groups.group_crm_target_groups_user'
 # statistics field: the history's events behind it (the contacts its smart button opens)
 STATISTIC_EVENTS = {
     'campaign_reached_count': REACHED,
@@ -19,6 +20,14 @@ STATISTIC_EVENTS = {
     'campaign_won_count': ('won',),
     'campaign_order_count': ('order',),
 }
+
+
+def _statistic(field_type, string, **kwargs):
+    """A statistic of the campaign history: all are computed together, for Target Groups users
+    (the history is theirs)."""
+    if field_type is fields.Monetary:
+        kwargs['currency_field'] = 'currency_id'  # the company's (sale)
+    return field_type(string, compute='_compute_campaign_statistics', groups=TARGET_GROUPS_USER, **kwargs)
 
 
 class UtmCampaign(models.Model):
@@ -43,7 +52,7 @@ class UtmCampaign(models.Model):
     campaign_date_end = fields.Date('End Date', tracking=True)
     campaign_target_group_ids = fields.Many2many(
         'crm.target.group', 'utm_campaign_crm_target_group_rel', 'campaign_id', 'target_group_id',
-        string='Target Groups', groups='crm_target_groups.group_crm_target_groups_user')
+        string='Target Groups', groups=TARGET_GROUPS_USER)
     campaign_medium_ids = fields.Many2many(
         'utm.medium', 'utm_campaign_utm_medium_rel', 'campaign_id', 'medium_id', string='Channels')
     campaign_budget = fields.Monetary('Budget', currency_field='currency_id', tracking=True)
@@ -55,75 +64,40 @@ class UtmCampaign(models.Model):
         'Dialled Number', index='btree_not_null',
         help="The number printed for this campaign: a phone system assigns inbound calls to it by this number.")
     campaign_cost_ids = fields.One2many('crm.campaign.cost', 'campaign_id', string='Costs',
-                                        groups='crm_target_groups.group_crm_target_groups_user')
+                                        groups=TARGET_GROUPS_USER)
 
-    # statistics, over the campaign and its sub-campaigns (_compute_campaign_statistics)
-    campaign_reached_count = fields.Integer('Reached', compute='_compute_campaign_statistics',
-                                            groups='crm_target_groups.group_crm_target_groups_user',
-                                            help="Contacts sent a mail, a letter or called.")
-    campaign_reached_by_channel = fields.Char('Reached per Channel', compute='_compute_campaign_statistics',
-                                              groups='crm_target_groups.group_crm_target_groups_user')
-    campaign_mailed_count = fields.Integer('Mailed', compute='_compute_campaign_statistics',
-                                           groups='crm_target_groups.group_crm_target_groups_user',
-                                           help="Contacts sent a mail.")
-    campaign_opened_count = fields.Integer('Opened', compute='_compute_campaign_statistics',
-                                           groups='crm_target_groups.group_crm_target_groups_user',
-                                           help="Contacts who opened a mail.")
-    campaign_clicked_count = fields.Integer('Clicked', compute='_compute_campaign_statistics',
-                                            groups='crm_target_groups.group_crm_target_groups_user',
-                                            help="Contacts who clicked a link in a mail.")
-    campaign_open_rate = fields.Float('Open Rate (%)', compute='_compute_campaign_statistics',
-                                      groups='crm_target_groups.group_crm_target_groups_user',
-                                      help="Contacts who opened a mail, of those mailed.")
-    campaign_click_rate = fields.Float('Click Rate (%)', compute='_compute_campaign_statistics',
-                                       groups='crm_target_groups.group_crm_target_groups_user',
-                                       help="Contacts who clicked a link, of those mailed.")
-    campaign_replied_count = fields.Integer('Replied', compute='_compute_campaign_statistics',
-                                            groups='crm_target_groups.group_crm_target_groups_user',
-                                            help="Contacts who replied to a mail.")
-    campaign_response_count = fields.Integer('Personal Responses', compute='_compute_campaign_statistics',
-                                             groups='crm_target_groups.group_crm_target_groups_user',
-                                             help="Contacts who called, wrote or visited.")
-    campaign_responding_count = fields.Integer('Responding', compute='_compute_campaign_statistics',
-                                               groups='crm_target_groups.group_crm_target_groups_user',
-                                               help="Contacts who replied to a mail or responded personally.")
-    campaign_response_rate = fields.Float('Response Rate (%)', compute='_compute_campaign_statistics',
-                                          groups='crm_target_groups.group_crm_target_groups_user',
-                                          help="Responding contacts, of those reached.")
-    campaign_lead_count = fields.Integer('Leads', compute='_compute_campaign_statistics',
-                                         groups='crm_target_groups.group_crm_target_groups_user',
-                                         help="Leads and opportunities of contacts with the campaign.")
-    campaign_won_count = fields.Integer('Won', compute='_compute_campaign_statistics',
-                                        groups='crm_target_groups.group_crm_target_groups_user',
-                                        help="Opportunities won.")
-    campaign_order_count = fields.Integer('Orders', compute='_compute_campaign_statistics',
-                                          groups='crm_target_groups.group_crm_target_groups_user',
-                                          help="Confirmed sales orders.")
-    campaign_product_qty = fields.Float('Products Sold', compute='_compute_campaign_statistics',
-                                        groups='crm_target_groups.group_crm_target_groups_user',
-                                        help="Quantity ordered over the lines of the confirmed orders.")
-    campaign_revenue = fields.Monetary('Revenue', currency_field='currency_id',
-                                       compute='_compute_campaign_statistics',
-                                       groups='crm_target_groups.group_crm_target_groups_user',
-                                       help="Untaxed amount of the confirmed orders.")
-    campaign_invoiced = fields.Monetary('Invoiced', currency_field='currency_id',
-                                        compute='_compute_campaign_statistics',
-                                        groups='crm_target_groups.group_crm_target_groups_user',
-                                        help="Untaxed amount invoiced of the confirmed orders.")
-    campaign_cost = fields.Monetary('Cost', currency_field='currency_id', compute='_compute_campaign_statistics',
-                                    groups='crm_target_groups.group_crm_target_groups_user')
-    campaign_cost_per_response = fields.Monetary('Cost per Response', currency_field='currency_id',
-                                                 compute='_compute_campaign_statistics',
-                                                 groups='crm_target_groups.group_crm_target_groups_user',
-                                                 help="Cost per responding contact.")
-    campaign_cost_per_order = fields.Monetary('Cost per Order', currency_field='currency_id',
-                                              compute='_compute_campaign_statistics',
-                                              groups='crm_target_groups.group_crm_target_groups_user')
-    campaign_roi = fields.Float('ROI (%)', compute='_compute_campaign_statistics',
-                                groups='crm_target_groups.group_crm_target_groups_user',
-                                help="(Revenue - Cost) / Cost, in percent; empty while there is no cost.")
-    campaign_has_roi = fields.Boolean(compute='_compute_campaign_statistics',
-                                      groups='crm_target_groups.group_crm_target_groups_user')
+    # statistics, over the campaign and its sub-campaigns, all from _compute_campaign_statistics
+    campaign_reached_count = _statistic(fields.Integer, 'Reached', help="Contacts sent a mail, a letter or called.")
+    campaign_reached_by_channel = _statistic(fields.Char, 'Reached per Channel')
+    campaign_mailed_count = _statistic(fields.Integer, 'Mailed', help="Contacts sent a mail.")
+    campaign_opened_count = _statistic(fields.Integer, 'Opened', help="Contacts who opened a mail.")
+    campaign_clicked_count = _statistic(fields.Integer, 'Clicked', help="Contacts who clicked a link in a mail.")
+    campaign_open_rate = _statistic(fields.Float, 'Open Rate (%)',
+                                    help="Contacts who opened a mail, of those mailed.")
+    campaign_click_rate = _statistic(fields.Float, 'Click Rate (%)',
+                                     help="Contacts who clicked a link, of those mailed.")
+    campaign_replied_count = _statistic(fields.Integer, 'Replied', help="Contacts who replied to a mail.")
+    campaign_response_count = _statistic(fields.Integer, 'Personal Responses',
+                                         help="Contacts who called, wrote or visited.")
+    campaign_responding_count = _statistic(fields.Integer, 'Responding',
+                                           help="Contacts who replied to a mail or responded personally.")
+    campaign_response_rate = _statistic(fields.Float, 'Response Rate (%)',
+                                        help="Responding contacts, of those reached.")
+    campaign_lead_count = _statistic(fields.Integer, 'Leads',
+                                     help="Leads and opportunities of contacts with the campaign.")
+    campaign_won_count = _statistic(fields.Integer, 'Won', help="Opportunities won.")
+    campaign_order_count = _statistic(fields.Integer, 'Orders', help="Confirmed sales orders.")
+    campaign_product_qty = _statistic(fields.Float, 'Products Sold',
+                                      help="Quantity ordered over the lines of the confirmed orders.")
+    campaign_revenue = _statistic(fields.Monetary, 'Revenue', help="Untaxed amount of the confirmed orders.")
+    campaign_invoiced = _statistic(fields.Monetary, 'Invoiced',
+                                   help="Untaxed amount invoiced of the confirmed orders.")
+    campaign_cost = _statistic(fields.Monetary, 'Cost')
+    campaign_cost_per_response = _statistic(fields.Monetary, 'Cost per Response', help="Cost per responding contact.")
+    campaign_cost_per_order = _statistic(fields.Monetary, 'Cost per Order')
+    campaign_roi = _statistic(fields.Float, 'ROI (%)',
+                              help="(Revenue - Cost) / Cost, in percent; empty while there is no cost.")
+    campaign_has_roi = _statistic(fields.Boolean, 'Has ROI')
 
     _campaign_response_days_positive = models.Constraint(
         'CHECK(campaign_response_days > 0)', "The response window must be at least one day.")
@@ -248,32 +222,15 @@ class UtmCampaign(models.Model):
                       display_name=self.env._("History of %(campaign)s", campaign=self.display_name))
         return action
 
-    def action_open_campaign_costs(self):
+    def action_open_statistic(self, statistic):
+        """The contacts behind one number of the form (its smart button names the statistic)."""
         self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.crm_campaign_cost_action')
-        action.update(domain=[('campaign_id', 'child_of', self.ids)], context={'default_campaign_id': self.id})
-        return action
-
-    def action_open_reached(self):
-        return self._action_statistic_contacts('campaign_reached_count')
-
-    def action_open_opened(self):
-        return self._action_statistic_contacts('campaign_opened_count')
-
-    def action_open_clicked(self):
-        return self._action_statistic_contacts('campaign_clicked_count')
-
-    def action_open_responding(self):
-        return self._action_statistic_contacts('campaign_responding_count')
-
-    def action_open_leads(self):
-        return self._action_statistic_contacts('campaign_lead_count')
-
-    def action_open_won(self):
-        return self._action_statistic_contacts('campaign_won_count')
-
-    def action_open_orders(self):
-        return self._action_statistic_contacts('campaign_order_count')
+        if not isinstance(statistic, str) or statistic not in STATISTIC_EVENTS:
+            raise UserError(self.env._("%(statistic)s is no statistic of a campaign.", statistic=statistic))
+        partners = self._statistic_partners(statistic)
+        return self.env['res.partner']._crm_action_contacts([('id', 'in', partners.ids)], self.env._(
+            "%(campaign)s: %(statistic)s", campaign=self.display_name,
+            statistic=self._fields[statistic].get_description(self.env)['string']))
 
     # ------------------------------------------------------------
     # HELPERS
@@ -284,13 +241,6 @@ class UtmCampaign(models.Model):
         groups = self.env['crm.campaign.history'].with_context(active_test=False)._read_group(
             [('campaign_id', 'child_of', self.ids), ('event', 'in', STATISTIC_EVENTS[statistic])], ['partner_id'])
         return self.env['res.partner'].union(*(partner for partner, in groups))
-
-    def _action_statistic_contacts(self, statistic):
-        self.ensure_one()
-        partners = self._statistic_partners(statistic)
-        return self.env['res.partner']._crm_action_contacts([('id', 'in', partners.ids)], self.env._(
-            "%(campaign)s: %(statistic)s", campaign=self.display_name,
-            statistic=self._fields[statistic].get_description(self.env)['string']))
 
     def _campaign_costs(self):
         """Sum of the cost lines per campaign, sub-campaigns included."""

@@ -1,7 +1,7 @@
 import json
 from datetime import datetime, timedelta
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
@@ -134,10 +134,12 @@ class TestCampaign(HttpCase, TargetGroupsCommon):
         self.assertEqual(History.browse(row.id).event, 'response')
         order = History.search([('partner_id', '=', c['order'].id)])
         self.assertEqual((order.amount, order.quantity), (400.0, 5.0))
-        action = self.parent.with_user(self.user_manager).action_open_responding()
+        action = self.parent.with_user(self.user_manager).action_open_statistic('campaign_responding_count')
         self.assertEqual(set(self.env['res.partner'].search(action['domain'])), {c['replied'], c['response']})
-        action = self.parent.with_user(self.user_manager).action_open_orders()
+        action = self.parent.with_user(self.user_manager).action_open_statistic('campaign_order_count')
         self.assertEqual(set(self.env['res.partner'].search(action['domain'])), {c['order'], self.partner_dora})
+        with self.assertRaises(UserError):
+            self.parent.with_user(self.user_manager).action_open_statistic('campaign_cost')
 
     def test_outsider_sees_no_carrier_of_a_restricted_profile(self):
         manager, outsider = self._statistics(self.parent), self._statistics(self.parent, self.user_outsider)
@@ -156,7 +158,7 @@ class TestCampaign(HttpCase, TargetGroupsCommon):
         by_event = {group['event']: (group['__count'], group['amount:sum']) for group in groups}
         self.assertEqual(by_event['order'], (1, 400.0))
         self.assertEqual(by_event['opened'][0], 2)
-        action = self.parent.with_user(self.user_outsider).action_open_orders()
+        action = self.parent.with_user(self.user_outsider).action_open_statistic('campaign_order_count')
         self.assertEqual(self.env['res.partner'].search(action['domain']), self.contacts['order'])
         # a row of Dora's read by its id: refused
         row = History.with_user(self.user_manager).search(dora, limit=1)
