@@ -222,8 +222,8 @@ class UtmCampaign(models.Model):
                       display_name=self.env._("History of %(campaign)s", campaign=self.display_name))
         return action
 
-    def action_open_statistic(self, statistic):
-        """The contacts behind one number of the form (its smart button names the statistic)."""
+    def action_open_statistic(self, statistic=None):
+        """The contacts behind one number of the form: its smart button names the statistic (args)."""
         self.ensure_one()
         if not isinstance(statistic, str) or statistic not in STATISTIC_EVENTS:
             raise UserError(self.env._("%(statistic)s is no statistic of a campaign.", statistic=statistic))
