@@ -13,3 +13,7 @@ from . import crm_call_outcome_rule
 from . import base_automation
 from . import ir_actions_server
 from . import crm_letter_run
+from . import crm_campaign_touch
+from . import crm_campaign_history  # its view reads the touches' table (made in this order)
+from . import crm_campaign_cost
+from . import utm_campaign

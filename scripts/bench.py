@@ -50,10 +50,10 @@ def build(env):
     """N contacts by SQL (as an import would leave them) and a profile tree 6 levels deep."""
     env.cr.execute(SQL("""
         INSERT INTO res_partner (name, complete_name, active, type, is_company, lang, create_date, write_date,
-                                 street, zip, city, email, crm_salutation)
+                                 street, zip, city, email, crm_salutation, autopost_bills)
         SELECT 'Bench ' || g, 'Bench ' || g, true, 'contact', false, 'en_US', now(), now(),
                'Street ' || g, lpad((g %% 99991)::text, 5, '0'), 'City ' || (g %% 500),
-               'bench' || g || '@example.com', CASE WHEN g %% 2 = 0 THEN 'ms' ELSE 'mr' END
+               'bench' || g || '@example.com', CASE WHEN g %% 2 = 0 THEN 'ms' ELSE 'mr' END, 'ask'
           FROM generate_series(1, %s) g
     """, N))
     category = env['crm.profile.category'].create({'name': 'Bench'})

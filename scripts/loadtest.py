@@ -147,12 +147,13 @@ def setup(db):
     with Registry(db).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         ICP = env['ir.config_parameter']
-        # N contacts by SQL, as an import would leave them; a third in each city
+        # N contacts by SQL, as an import would leave them; a third in each city (autopost_bills:
+        # accounting's required column, as its default leaves it)
         cr.execute(SQL("""
             INSERT INTO res_partner (name, complete_name, active, type, is_company, lang, create_date, write_date,
-                                     street, zip, city)
+                                     street, zip, city, autopost_bills)
             SELECT 'Load contact ' || g, 'Load contact ' || g, true, 'contact', false, 'en_US', now(), now(),
-                   'Street ' || g, lpad((g %% 99991)::text, 5, '0'), 'Load City ' || (g %% 3)
+                   'Street ' || g, lpad((g %% 99991)::text, 5, '0'), 'Load City ' || (g %% 3), 'ask'
               FROM generate_series(1, %s) g
          RETURNING id
         """, N))

@@ -21,3 +21,4 @@ from . import test_letter_templates
 from . import test_details
 from . import test_background_job
 from . import test_loadtest
+from . import test_campaign

@@ -1,0 +1,197 @@
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.orm.domains import DomainAnd, DomainCondition
+from odoo.tools import SQL, Query
+
+from ..tools import ids_of, int_array
+
+EVENTS = [
+    ('sent', 'Mail sent'),
+    ('opened', 'Mail opened'),
+    ('clicked', 'Link clicked'),
+    ('replied', 'Mail replied'),
+    ('bounced', 'Mail bounced'),
+    ('letter', 'Letter sent'),
+    ('call', 'Call made'),
+    ('response', 'Personal response'),
+    ('lead', 'Lead/Opportunity'),
+    ('won', 'Opportunity won'),
+    ('quotation', 'Quotation'),
+    ('order', 'Sales order'),
+]
+# A row's id is its source row's id (record_id) * ID_STEP + the code of the event: unique across
+# the four sources, and the source row is found back by id // ID_STEP. Codes:
+#  1-5 a mail trace sent, opened, clicked, replied, bounced; 8 a touch (letter, call, response);
+#  9-10 a lead created, won; 12-13 a quotation, a confirmed order.
+ID_STEP = 16
+# what counts as a contact reached, and as a contact's answer
+REACHED = ('sent', 'letter', 'call')
+RESPONDED = ('response', 'replied')
+# the largest id a row can have (int4 source ids), and below 2**53, which the web client keeps exact
+MAX_VIEW_ID = (2 ** 31) * ID_STEP
+
+
+class CrmCampaignHistory(models.Model):
+    """One timeline per contact across channels, read from where each event is recorded.
+
+    A view, not a copy: mail events come from Odoo's `mailing.trace` (one row per event a trace
+    carries), letters, calls and personal responses from `crm.campaign.touch`, leads and won
+    opportunities from `crm.lead`, quotations and orders from `sale.order` (each with its campaign).
+    Every branch exposes the source's own contact and campaign columns, so that PostgreSQL pushes
+    `partner_id = X` or `campaign_id IN (...)` into each branch and answers from their indexes
+    (`init` adds the one Odoo lacks: traces by contact); `_search` does the same for ids.
+
+    Privacy: a contact who carries a profile hidden from the user is left out of the history, and
+    therefore of every statistic computed from it (record rule on `partner_visible`).
+    """
+    _name = 'crm.campaign.history'
+    _description = 'Campaign History'
+    _auto = False
+    _order = 'date desc, id desc'
+    _rec_name = 'event'
+
+    partner_id = fields.Many2one('res.partner', string='Contact', readonly=True)
+    campaign_id = fields.Many2one('utm.campaign', string='Campaign', readonly=True)
+    medium_id = fields.Many2one('utm.medium', string='Channel', readonly=True)
+    event = fields.Selection(EVENTS, string='Event Type', readonly=True)
+    date = fields.Datetime(readonly=True)
+    user_id = fields.Many2one('res.users', string='Responsible', readonly=True)
+    company_currency_id = fields.Many2one('res.currency', compute='_compute_company_currency_id')
+    amount = fields.Monetary('Amount', currency_field='company_currency_id', readonly=True,
+                             help="Untaxed amount of a quotation or order.")
+    amount_invoiced = fields.Monetary('Invoiced', currency_field='company_currency_id', readonly=True,
+                                      help="Untaxed amount invoiced of a confirmed order.")
+    quantity = fields.Float('Products', readonly=True, help="Quantity ordered over the lines of a confirmed order.")
+    # the documents, to those who may open them
+    mailing_id = fields.Many2one('mailing.mailing', string='Mailing', readonly=True,
+                                 groups='mass_mailing.group_mass_mailing_user')
+    lead_id = fields.Many2one('crm.lead', string='Lead/Opportunity', readonly=True,
+                              groups='sales_team.group_sale_salesman')
+    order_id = fields.Many2one('sale.order', string='Order', readonly=True, groups='sales_team.group_sale_salesman')
+    touch_id = fields.Many2one('crm.campaign.touch', string='Touch', readonly=True)
+    response_channel = fields.Selection(related='touch_id.response_channel')
+    note = fields.Text(related='touch_id.note')
+    record_id = fields.Integer('Source Record', readonly=True, aggregator=False)
+    partner_visible = fields.Boolean(
+        'Contact visible', compute='_compute_partner_visible', search='_search_partner_visible',
+        help="The contact carries no profile hidden from you.")
+
+    def _compute_company_currency_id(self):
+        self.company_currency_id = self.env.company.currency_id
+
+    def _compute_partner_visible(self):
+        self._compute_partner_visible_of(self)
+
+    def _search_partner_visible(self, operator, value):
+        """The record rule of the history and the touches. Rules are evaluated as superuser: the
+        profiles hidden from the real user (sudo(False)) decide."""
+        if operator not in ('in', 'not in'):
+            return NotImplemented
+        self.env['res.partner'].flush_model(['category_id'])
+        carriers = self._hidden_profile_carriers()
+        domain = Domain.TRUE if carriers is None else Domain('partner_id', 'not in', carriers)
+        return domain if (operator == 'in') == (True in value) else ~domain
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    def init(self):
+        # a contact's mail events: Odoo indexes traces by mailing and campaign, not by document
+        self.env.cr.execute(SQL("""
+            CREATE INDEX IF NOT EXISTS mailing_trace_res_partner_idx
+                ON mailing_trace (res_id) WHERE model = 'res.partner'
+        """))
+        self.env.cr.execute(SQL("DROP VIEW IF EXISTS crm_campaign_history"))
+        self.env.cr.execute(SQL("""
+            CREATE VIEW crm_campaign_history AS (
+                SELECT t.id::bigint * %(step)s + e.code AS id, t.id AS record_id,
+                       t.res_id AS partner_id, t.campaign_id, m.medium_id, e.event, e.date, m.user_id,
+                       NULL::numeric AS amount, NULL::numeric AS amount_invoiced, NULL::numeric AS quantity,
+                       t.mass_mailing_id AS mailing_id, NULL::int AS lead_id, NULL::int AS order_id,
+                       NULL::int AS touch_id
+                  FROM mailing_trace t
+                  JOIN mailing_mailing m ON m.id = t.mass_mailing_id
+                 CROSS JOIN LATERAL (VALUES
+                       (1, 'sent', CASE WHEN t.sent_datetime IS NOT NULL
+                                          OR t.trace_status IN ('pending', 'sent', 'open', 'reply')
+                                        THEN coalesce(t.sent_datetime, t.create_date) END),
+                       (2, 'opened', t.open_datetime),
+                       (3, 'clicked', t.links_click_datetime),
+                       (4, 'replied', t.reply_datetime),
+                       (5, 'bounced', CASE WHEN t.trace_status = 'bounce' THEN t.write_date END)
+                 ) AS e (code, event, date)
+                 WHERE t.model = 'res.partner' AND t.is_test_trace IS NOT TRUE AND e.date IS NOT NULL
+            UNION ALL
+                SELECT c.id::bigint * %(step)s + 8, c.id, c.partner_id, c.campaign_id, c.medium_id, c.kind,
+                       c.date, c.user_id, NULL, NULL, NULL, c.mailing_id, NULL, NULL, c.id
+                  FROM crm_campaign_touch c
+            UNION ALL
+                SELECT l.id::bigint * %(step)s + e.code, l.id, l.partner_id, l.campaign_id, l.medium_id,
+                       e.event, e.date, l.user_id, NULL, NULL, NULL, NULL, l.id, NULL, NULL
+                  FROM crm_lead l
+                 CROSS JOIN LATERAL (VALUES
+                       (9, 'lead', l.create_date),
+                       (10, 'won', CASE WHEN l.won_status = 'won' THEN coalesce(l.date_closed, l.write_date) END)
+                 ) AS e (code, event, date)
+                 WHERE l.partner_id IS NOT NULL AND l.campaign_id IS NOT NULL AND e.date IS NOT NULL
+            UNION ALL
+                SELECT o.id::bigint * %(step)s + CASE WHEN o.state = 'sale' THEN 13 ELSE 12 END, o.id,
+                       o.partner_id, o.campaign_id, o.medium_id,
+                       CASE WHEN o.state = 'sale' THEN 'order' ELSE 'quotation' END,
+                       o.date_order, o.user_id, o.amount_untaxed,
+                       CASE WHEN o.state = 'sale' THEN (
+                           SELECT sum(line.untaxed_amount_invoiced) FROM sale_order_line line
+                            WHERE line.order_id = o.id) END,
+                       CASE WHEN o.state = 'sale' THEN (
+                           SELECT sum(line.product_uom_qty) FROM sale_order_line line
+                            WHERE line.order_id = o.id AND line.display_type IS NULL) END,
+                       NULL, NULL, o.id, NULL
+                  FROM sale_order o
+                 WHERE o.campaign_id IS NOT NULL AND o.state IN ('draft', 'sent', 'sale')
+            )
+        """, step=ID_STEP))
+
+    @api.model
+    def _search(self, domain, *args, **kwargs):
+        """Rows asked for by id (every read) are found through their source's primary key: an id
+        is an expression PostgreSQL cannot look up (see ID_STEP)."""
+        query = super()._search(domain, *args, **kwargs)
+        if query.is_empty():
+            return query
+        domain = Domain(domain).optimize_full(self)
+        for condition in domain.children if isinstance(domain, DomainAnd) else [domain]:
+            if isinstance(condition, DomainCondition) and condition.field_expr == 'id' \
+                    and condition.operator == 'in' and not isinstance(condition.value, (Domain, Query, SQL)) \
+                    and (ids := ids_of(condition.value, MAX_VIEW_ID)):
+                query.add_where(SQL("%s = ANY(%s)", SQL.identifier(query.table, 'record_id'),
+                                    int_array(sorted({row_id // ID_STEP for row_id in ids}))))
+        return query
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _hidden_profile_carriers(self):
+        """The contacts who carry a profile hidden from the real user (the tags' record rules
+        decide, through the tags' own search), as a sub-query; None when no profile is hidden.
+        The one definition of "whom the campaign history leaves out"."""
+        hidden = self.env['res.partner.category'].sudo(False)._crm_hidden_ids()
+        if not hidden:
+            return None
+        return SQL("SELECT partner_id FROM res_partner_res_partner_category_rel WHERE category_id = ANY(%s)",
+                   int_array(sorted(hidden)))
+
+    @api.model
+    def _compute_partner_visible_of(self, records):
+        """partner_visible of records (history rows or touches), by the same sub-query as the rule."""
+        carriers = self._hidden_profile_carriers()
+        hidden = set()
+        if carriers is not None and (partner_ids := records.partner_id.ids):
+            self.env['res.partner'].flush_model(['category_id'])
+            self.env.cr.execute(SQL("SELECT partner_id FROM (%s) carriers WHERE partner_id = ANY(%s)",
+                                    carriers, int_array(partner_ids)))
+            hidden = {partner_id for partner_id, in self.env.cr.fetchall()}
+        for record in records:
+            record.partner_visible = record.partner_id.id not in hidden

@@ -1,0 +1,260 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from .crm_campaign_history import REACHED, RESPONDED
+
+TARGET_GROUPS_USER = 'crm_target_groups.group_crm_target_groups_user'
+# statistics field: the history's events behind it (the contacts its smart button opens)
+STATISTIC_EVENTS = {
+    'campaign_reached_count': REACHED,
+    'campaign_mailed_count': ('sent',),
+    'campaign_opened_count': ('opened',),
+    'campaign_clicked_count': ('clicked',),
+    'campaign_replied_count': ('replied',),
+    'campaign_response_count': ('response',),
+    'campaign_responding_count': RESPONDED,
+    'campaign_lead_count': ('lead',),
+    'campaign_won_count': ('won',),
+    'campaign_order_count': ('order',),
+}
+
+
+def _statistic(field_type, string, **kwargs):
+    """A statistic of the campaign history: all are computed together, for Target Groups users
+    (the history is theirs)."""
+    if field_type is fields.Monetary:
+        kwargs['currency_field'] = 'currency_id'  # the company's (sale)
+    return field_type(string, compute='_compute_campaign_statistics', groups=TARGET_GROUPS_USER, **kwargs)
+
+
+class UtmCampaign(models.Model):
+    """A campaign of Target Groups is Odoo's UTM campaign, which mailings, leads and orders already
+    carry: this adds the plan (hierarchy, dates, target groups, channels, budget, costs, response
+    window, the dialled number) and the statistics read from the campaign history.
+
+    Our fields start with `campaign_` (Odoo's bridges already define `crm_lead_count`,
+    `quotation_count`, `invoiced_amount`, ...), except the tree's own `parent_id`/`child_ids`.
+    The statistics of a campaign include its sub-campaigns, and only the contacts the user may
+    see (they are computed through the history's search, where its privacy rule applies).
+    """
+    _name = 'utm.campaign'
+    _inherit = ['utm.campaign', 'mail.thread']
+    _parent_store = True
+
+    parent_id = fields.Many2one('utm.campaign', string='Parent Campaign', index=True, ondelete='restrict',
+                                tracking=True)
+    child_ids = fields.One2many('utm.campaign', 'parent_id', string='Sub-campaigns')
+    parent_path = fields.Char(index=True)
+    campaign_date_start = fields.Date('Start Date', tracking=True)
+    campaign_date_end = fields.Date('End Date', tracking=True)
+    campaign_target_group_ids = fields.Many2many(
+        'crm.target.group', 'utm_campaign_crm_target_group_rel', 'campaign_id', 'target_group_id',
+        string='Target Groups', groups=TARGET_GROUPS_USER)
+    campaign_medium_ids = fields.Many2many(
+        'utm.medium', 'utm_campaign_utm_medium_rel', 'campaign_id', 'medium_id', string='Channels')
+    campaign_budget = fields.Monetary('Budget', currency_field='currency_id', tracking=True)
+    campaign_expected_revenue = fields.Monetary('Expected Revenue', currency_field='currency_id')
+    campaign_response_days = fields.Integer(
+        'Response Window (days)', default=90, required=True,
+        help="Days after a contact's last touch by the campaign in which an order still counts for it.")
+    campaign_phone = fields.Char(
+        'Dialled Number', index='btree_not_null',
+        help="The number printed for this campaign: a phone system assigns inbound calls to it by this number.")
+    campaign_cost_ids = fields.One2many('crm.campaign.cost', 'campaign_id', string='Costs',
+                                        groups=TARGET_GROUPS_USER)
+
+    # statistics, over the campaign and its sub-campaigns, all from _compute_campaign_statistics
+    campaign_reached_count = _statistic(fields.Integer, 'Reached', help="Contacts sent a mail, a letter or called.")
+    campaign_reached_by_channel = _statistic(fields.Char, 'Reached per Channel')
+    campaign_mailed_count = _statistic(fields.Integer, 'Mailed', help="Contacts sent a mail.")
+    campaign_opened_count = _statistic(fields.Integer, 'Opened', help="Contacts who opened a mail.")
+    campaign_clicked_count = _statistic(fields.Integer, 'Clicked', help="Contacts who clicked a link in a mail.")
+    campaign_open_rate = _statistic(fields.Float, 'Open Rate (%)',
+                                    help="Contacts who opened a mail, of those mailed.")
+    campaign_click_rate = _statistic(fields.Float, 'Click Rate (%)',
+                                     help="Contacts who clicked a link, of those mailed.")
+    campaign_replied_count = _statistic(fields.Integer, 'Replied', help="Contacts who replied to a mail.")
+    campaign_response_count = _statistic(fields.Integer, 'Personal Responses',
+                                         help="Contacts who called, wrote or visited.")
+    campaign_responding_count = _statistic(fields.Integer, 'Responding',
+                                           help="Contacts who replied to a mail or responded personally.")
+    campaign_response_rate = _statistic(fields.Float, 'Response Rate (%)',
+                                        help="Responding contacts, of those reached.")
+    campaign_lead_count = _statistic(fields.Integer, 'Leads',
+                                     help="Leads and opportunities of contacts with the campaign.")
+    campaign_won_count = _statistic(fields.Integer, 'Won', help="Opportunities won.")
+    campaign_order_count = _statistic(fields.Integer, 'Orders', help="Confirmed sales orders.")
+    campaign_product_qty = _statistic(fields.Float, 'Products Sold',
+                                      help="Quantity ordered over the lines of the confirmed orders.")
+    campaign_revenue = _statistic(fields.Monetary, 'Revenue', help="Untaxed amount of the confirmed orders.")
+    campaign_invoiced = _statistic(fields.Monetary, 'Invoiced',
+                                   help="Untaxed amount invoiced of the confirmed orders.")
+    campaign_cost = _statistic(fields.Monetary, 'Cost')
+    campaign_cost_per_response = _statistic(fields.Monetary, 'Cost per Response', help="Cost per responding contact.")
+    campaign_cost_per_order = _statistic(fields.Monetary, 'Cost per Order')
+    campaign_roi = _statistic(fields.Float, 'ROI (%)',
+                              help="(Revenue - Cost) / Cost, in percent; empty while there is no cost.")
+    campaign_has_roi = _statistic(fields.Boolean, 'Has ROI')
+
+    _campaign_response_days_positive = models.Constraint(
+        'CHECK(campaign_response_days > 0)', "The response window must be at least one day.")
+    _campaign_dates = models.Constraint(
+        'CHECK(campaign_date_end IS NULL OR campaign_date_start IS NULL OR campaign_date_end >= campaign_date_start)',
+        "A campaign cannot end before it starts.")
+
+    @api.depends('title', 'parent_id')
+    def _compute_display_name(self):
+        """The full path, e.g. 'Frühjahr 2027 / Messe-Nachfassaktion'."""
+        for campaign in self:
+            titles, current = [], campaign
+            while current:
+                titles.append(current.title or "")
+                current = current.parent_id
+            campaign.display_name = " / ".join(reversed(titles))
+
+    def _compute_campaign_statistics(self):
+        """All statistics in one aggregate over the campaign history, per campaign with its
+        sub-campaigns (parent_path); the history's search applies its privacy rule. Contacts are
+        counted once however many events they have; leads, wins and orders are documents."""
+        campaigns = self.filtered(lambda campaign: isinstance(campaign.id, int))
+        totals, by_channel = {}, defaultdict(list)
+        if campaigns:
+            History = self.env['crm.campaign.history'].with_context(active_test=False)
+            history = History._search([('campaign_id', 'child_of', campaigns.ids)])
+            columns = [SQL.identifier(history.table, name) for name in (
+                'partner_id', 'campaign_id', 'medium_id', 'event', 'amount', 'amount_invoiced', 'quantity')]
+            self.flush_model(['parent_path'])
+            rows = self.env.execute_query_dict(SQL("""
+                SELECT root.id AS campaign_id, h.medium_id, GROUPING(h.medium_id) = 1 AS total,
+                       count(DISTINCT h.partner_id) FILTER (WHERE h.event IN %(reached)s) AS reached,
+                       count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'sent') AS mailed,
+                       count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'opened') AS opened,
+                       count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'clicked') AS clicked,
+                       count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'replied') AS replied,
+                       count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'response') AS response,
+                       count(DISTINCT h.partner_id) FILTER (WHERE h.event IN %(responded)s) AS responding,
+                       count(*) FILTER (WHERE h.event = 'lead') AS leads,
+                       count(*) FILTER (WHERE h.event = 'won') AS won,
+                       count(*) FILTER (WHERE h.event = 'order') AS orders,
+                       coalesce(sum(h.quantity) FILTER (WHERE h.event = 'order'), 0) AS quantity,
+                       coalesce(sum(h.amount) FILTER (WHERE h.event = 'order'), 0) AS revenue,
+                       coalesce(sum(h.amount_invoiced) FILTER (WHERE h.event = 'order'), 0) AS invoiced
+                  FROM utm_campaign root
+                  JOIN utm_campaign sub ON sub.parent_path LIKE root.parent_path || '%%'
+                  JOIN (%(history)s) h ON h.campaign_id = sub.id
+                 WHERE root.id IN %(ids)s
+              GROUP BY GROUPING SETS ((root.id), (root.id, h.medium_id))
+            """, reached=REACHED, responded=RESPONDED, ids=tuple(campaigns.ids), history=history.select(*columns)))
+            for row in rows:
+                if row['total']:
+                    totals[row['campaign_id']] = row
+                elif row['reached']:
+                    by_channel[row['campaign_id']].append((row['medium_id'], row['reached']))
+        costs = campaigns._campaign_costs()
+        mediums = self.env['utm.medium'].browse({medium_id for pairs in by_channel.values() for medium_id, _n in pairs})
+        names = {medium.id: medium.name for medium in mediums}
+        for campaign in self:
+            row = totals.get(campaign.id, {})
+            reached, mailed, responding = row.get('reached', 0), row.get('mailed', 0), row.get('responding', 0)
+            orders, revenue, cost = row.get('orders', 0), row.get('revenue', 0.0), costs.get(campaign.id, 0.0)
+            campaign.campaign_reached_count = reached
+            channels = sorted((-count, names.get(medium_id) or self.env._("No channel"))
+                              for medium_id, count in by_channel[campaign.id])
+            campaign.campaign_reached_by_channel = ", ".join(f"{name}: {-count}" for count, name in channels)
+            campaign.campaign_mailed_count = mailed
+            campaign.campaign_opened_count = row.get('opened', 0)
+            campaign.campaign_clicked_count = row.get('clicked', 0)
+            campaign.campaign_open_rate = 100.0 * row.get('opened', 0) / mailed if mailed else 0.0
+            campaign.campaign_click_rate = 100.0 * row.get('clicked', 0) / mailed if mailed else 0.0
+            campaign.campaign_replied_count = row.get('replied', 0)
+            campaign.campaign_response_count = row.get('response', 0)
+            campaign.campaign_responding_count = responding
+            campaign.campaign_response_rate = 100.0 * responding / reached if reached else 0.0
+            campaign.campaign_lead_count = row.get('leads', 0)
+            campaign.campaign_won_count = row.get('won', 0)
+            campaign.campaign_order_count = orders
+            campaign.campaign_product_qty = row.get('quantity', 0.0)
+            campaign.campaign_revenue = revenue
+            campaign.campaign_invoiced = row.get('invoiced', 0.0)
+            campaign.campaign_cost = cost
+            campaign.campaign_cost_per_response = cost / responding if responding else 0.0
+            campaign.campaign_cost_per_order = cost / orders if orders else 0.0
+            campaign.campaign_has_roi = bool(cost)
+            campaign.campaign_roi = 100.0 * (float(revenue) - cost) / cost if cost else False
+
+    def _compute_mailing_mail_count(self):
+        """Odoo counts the mailings as the user, also for the A/B test count that every campaign
+        form reads: a user who may not read mailings (a Target Groups user without Email
+        Marketing, who reaches campaigns from Target Groups) counts none instead of being refused
+        the form."""
+        if self.env['mailing.mailing'].has_access('read'):
+            return super()._compute_mailing_mail_count()
+        self.mailing_mail_count = 0
+        self.ab_testing_mailings_count = 0
+        return None
+
+    @api.constrains('parent_id')
+    def _check_parent_id(self):
+        if self._has_cycle():
+            raise ValidationError(self.env._("A campaign cannot be its own sub-campaign."))
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        if vals.get('parent_id'):
+            self._check_no_cycle(self.browse(vals['parent_id']))
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_open_campaign_history(self):
+        """The timeline of the campaign and its sub-campaigns."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.crm_campaign_history_action')
+        action.update(domain=[('campaign_id', 'child_of', self.ids)],
+                      display_name=self.env._("History of %(campaign)s", campaign=self.display_name))
+        return action
+
+    def action_open_statistic(self, statistic=None):
+        """The contacts behind one number of the form: its smart button names the statistic (args)."""
+        self.ensure_one()
+        if not isinstance(statistic, str) or statistic not in STATISTIC_EVENTS:
+            raise UserError(self.env._("%(statistic)s is no statistic of a campaign.", statistic=statistic))
+        partners = self._statistic_partners(statistic)
+        return self.env['res.partner']._crm_action_contacts([('id', 'in', partners.ids)], self.env._(
+            "%(campaign)s: %(statistic)s", campaign=self.display_name,
+            statistic=self._fields[statistic].get_description(self.env)['string']))
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    def _statistic_partners(self, statistic):
+        """The contacts behind a statistic (STATISTIC_EVENTS), as the history shows them to the user."""
+        groups = self.env['crm.campaign.history'].with_context(active_test=False)._read_group(
+            [('campaign_id', 'child_of', self.ids), ('event', 'in', STATISTIC_EVENTS[statistic])], ['partner_id'])
+        return self.env['res.partner'].union(*(partner for partner, in groups))
+
+    def _campaign_costs(self):
+        """Sum of the cost lines per campaign, sub-campaigns included."""
+        if not self:
+            return {}
+        sums = self.env['crm.campaign.cost']._read_group(
+            [('campaign_id', 'child_of', self.ids)], ['campaign_id'], ['amount:sum'])
+        return {campaign.id: sum(amount for sub, amount in sums if sub.parent_path.startswith(campaign.parent_path))
+                for campaign in self}
+
+    def _check_no_cycle(self, parent):
+        """Refuse a move below oneself early, with a clear message (Odoo's parent_path update
+        would only say 'Recursion Detected')."""
+        if any(parent.parent_path.startswith(campaign.parent_path) for campaign in self):
+            raise ValidationError(self.env._(
+                "%(campaign)s cannot be placed below itself or one of its own sub-campaigns.",
+                campaign=self[0].display_name))
