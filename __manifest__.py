@@ -43,6 +43,7 @@
         'demo/crm_target_group_demo.xml',
         'demo/crm_letter_template_demo.xml',
         'demo/base_automation_demo.xml',
+        'demo/utm_campaign_demo.xml',
     ],
     'assets': {
         'web.assets_backend': [

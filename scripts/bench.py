@@ -26,7 +26,9 @@ from odoo.tools import SQL, config
 N = int(os.environ.get('N', 100000))
 RUNS = int(os.environ.get('RUNS', 3))
 CLICKS = int(os.environ.get('CLICKS', 30))
-PARTS = os.environ.get('PARTS', 'wizard,count,click,export').split(',')
+PARTS = os.environ.get('PARTS', 'wizard,count,click,export,campaign').split(',')
+# campaign history entries generated for PARTS=campaign (mail events, touches, leads, orders)
+HISTORY = int(os.environ.get('HISTORY', 1000000))
 DB = sys.argv[2]
 config.parse_config(['-c', sys.argv[1], '-d', DB])
 
@@ -149,6 +151,126 @@ def bench_count(env, root):
              median_time(env, sql, RUNS * 3), None)]
 
 
+def bench_campaign(env):
+    """One campaign's statistics over HISTORY history entries, against a hand-written aggregate
+    of the same numbers over Odoo's tables; a list of 200 campaigns with their statistics against
+    Odoo's own campaign list (Email Marketing's, with its mailing statistics); a contact's timeline."""
+    sys_env = env(su=True)
+    campaign = sys_env['utm.campaign'].create({'name': 'Bench campaign'})
+    sub = sys_env['utm.campaign'].create({'name': 'Bench sub-campaign', 'parent_id': campaign.id})
+    mailing = sys_env['mailing.mailing'].create({
+        'subject': 'Bench', 'mailing_model_id': sys_env['ir.model']._get_id('res.partner'),
+        'campaign_id': campaign.id, 'body_html': '<p>Bench</p>'})
+    sys_env['crm.campaign.cost'].create({'campaign_id': campaign.id, 'name': 'Druck', 'amount': 5000.0})
+    env.cr.execute("SELECT min(id), max(id) FROM res_partner WHERE name LIKE 'Bench %'")
+    low, high = env.cr.fetchone()
+    # per 20 entries: 6 traces (6 sent, 3 opened, 1 clicked, 1 replied -> 11 events), 6 touches,
+    # 1 lead (won every other), 1 order with one line
+    units = HISTORY // 20
+    company, currency = env.company.id, env.company.currency_id.id
+    env.cr.execute(SQL("""
+        INSERT INTO mailing_trace (trace_type, model, res_id, mass_mailing_id, campaign_id, trace_status,
+                                   sent_datetime, open_datetime, links_click_datetime, reply_datetime, create_date)
+        SELECT 'mail', 'res.partner', %(low)s + g %% (%(high)s - %(low)s + 1), %(mailing)s, %(campaign)s, 'sent',
+               now() - interval '30 days', CASE WHEN g %% 2 = 0 THEN now() - interval '29 days' END,
+               CASE WHEN g %% 6 = 0 THEN now() - interval '29 days' END,
+               CASE WHEN g %% 6 = 3 THEN now() - interval '28 days' END, now()
+          FROM generate_series(1, %(traces)s) g;
+        INSERT INTO crm_campaign_touch (partner_id, campaign_id, kind, date, user_id)
+        SELECT %(low)s + g %% (%(high)s - %(low)s + 1), CASE WHEN g %% 3 = 0 THEN %(sub)s ELSE %(campaign)s END,
+               (ARRAY['letter', 'letter', 'letter', 'call', 'call', 'response'])[1 + g %% 6],
+               now() - interval '20 days', 2
+          FROM generate_series(1, %(touches)s) g;
+        INSERT INTO crm_lead (name, type, partner_id, campaign_id, won_status, date_closed, create_date, active)
+        SELECT 'Bench lead ' || g, 'opportunity', %(low)s + g %% (%(high)s - %(low)s + 1), %(campaign)s,
+               CASE WHEN g %% 2 = 0 THEN 'won' ELSE 'pending' END,
+               CASE WHEN g %% 2 = 0 THEN now() - interval '10 days' END, now() - interval '15 days', true
+          FROM generate_series(1, %(units)s) g;
+        WITH orders AS (
+            INSERT INTO sale_order (name, company_id, partner_id, partner_invoice_id, partner_shipping_id, date_order,
+                                    state, campaign_id, amount_untaxed, currency_id)
+            SELECT 'BENCH' || g, %(company)s, p, p, p, now() - interval '5 days', 'sale', %(sub)s, 100, %(currency)s
+              FROM generate_series(1, %(units)s) g, LATERAL (SELECT %(low)s + g %% (%(high)s - %(low)s + 1) AS p) x
+         RETURNING id)
+        INSERT INTO sale_order_line (order_id, name, product_uom_qty, price_unit, customer_lead, untaxed_amount_invoiced)
+        SELECT id, 'Software', 2, 50, 0, 50 FROM orders;
+    """, low=low, high=high, mailing=mailing.id, campaign=campaign.id, sub=sub.id, traces=units * 6,
+        touches=units * 6, units=units, company=company, currency=currency))
+    # 198 more campaigns for the list, each with a few touches
+    others = sys_env['utm.campaign'].create([{'name': f'Bench list {i}'} for i in range(198)])
+    env.cr.execute(SQL("""
+        INSERT INTO crm_campaign_touch (partner_id, campaign_id, kind, date, user_id)
+        SELECT %s + g, c, 'letter', now(), 2 FROM unnest(%s::int[]) c, generate_series(1, 50) g
+    """, low, others.ids))
+    env.cr.execute("ANALYZE mailing_trace, crm_campaign_touch, crm_lead, sale_order, sale_order_line")
+    env.cr.execute(SQL("SELECT count(*) FROM crm_campaign_history WHERE campaign_id IN %s", (campaign.id, sub.id)))
+    entries = env.cr.fetchone()[0]
+    campaigns = env['utm.campaign'].browse(campaign.id)
+
+    def statistics_ours():
+        campaigns.invalidate_recordset()
+        assert campaigns.campaign_reached_count > 0 and campaigns.campaign_revenue > 0
+
+    def statistics_sql():
+        env.cr.execute(SQL("""
+            WITH c AS (SELECT id FROM utm_campaign WHERE parent_path LIKE %(path)s),
+                 mail AS (SELECT res_id AS partner_id, open_datetime, links_click_datetime, reply_datetime
+                            FROM mailing_trace WHERE campaign_id IN (SELECT id FROM c) AND model = 'res.partner'),
+                 touch AS (SELECT partner_id, kind FROM crm_campaign_touch WHERE campaign_id IN (SELECT id FROM c))
+            SELECT (SELECT count(DISTINCT partner_id) FROM (SELECT partner_id FROM mail UNION ALL
+                           SELECT partner_id FROM touch WHERE kind IN ('letter', 'call')) r),
+                   (SELECT count(DISTINCT partner_id) FROM mail),
+                   (SELECT count(DISTINCT partner_id) FROM mail WHERE open_datetime IS NOT NULL),
+                   (SELECT count(DISTINCT partner_id) FROM mail WHERE links_click_datetime IS NOT NULL),
+                   (SELECT count(DISTINCT partner_id) FROM mail WHERE reply_datetime IS NOT NULL),
+                   (SELECT count(DISTINCT partner_id) FROM touch WHERE kind = 'response'),
+                   (SELECT count(DISTINCT partner_id) FROM (SELECT partner_id FROM touch WHERE kind = 'response'
+                           UNION ALL SELECT partner_id FROM mail WHERE reply_datetime IS NOT NULL) r),
+                   (SELECT count(*) FILTER (WHERE true), count(*) FILTER (WHERE won_status = 'won')
+                      FROM crm_lead WHERE campaign_id IN (SELECT id FROM c) AND partner_id IS NOT NULL),
+                   (SELECT array[count(*), sum(amount_untaxed)] FROM sale_order
+                     WHERE campaign_id IN (SELECT id FROM c) AND state = 'sale'),
+                   (SELECT sum(l.product_uom_qty), sum(l.untaxed_amount_invoiced) FROM sale_order_line l
+                      JOIN sale_order o ON o.id = l.order_id WHERE o.campaign_id IN (SELECT id FROM c) AND o.state = 'sale'),
+                   (SELECT sum(amount) FROM crm_campaign_cost WHERE campaign_id IN (SELECT id FROM c))
+        """, path=f'{campaign.parent_path}%'))
+        env.cr.fetchall()
+
+    rows = [(f'statistics of one campaign over {entries} history entries', median_time(env, statistics_ours),
+             median_time(env, statistics_sql), None)]
+
+    Campaign = env['utm.campaign']
+    everything = campaigns | others | sub
+
+    def list_of(view_xmlid, extra=()):
+        view = env.ref(view_xmlid)
+        arch = Campaign.get_views([(view.id, 'list')])['views']['list']['arch']
+        names = [name for name in re.findall(r'<field name="(\w+)"', arch) if name in Campaign._fields]
+        spec = {name: {} for name in [*names, *extra]}
+        return lambda: Campaign.web_search_read([('id', 'in', everything.ids)], spec, limit=200)
+
+    # Odoo's list with the mailing statistics its kanban shows
+    stock = list_of('utm.utm_campaign_view_tree', ('mailing_mail_count', 'received_ratio', 'opened_ratio',
+                                                   'replied_ratio', 'bounced_ratio'))
+    rows.append(('list of 200 campaigns with their statistics',
+                 median_time(env, list_of('crm_target_groups.utm_campaign_view_list')), median_time(env, stock), None))
+    partner_id = low + 7
+    History = env['crm.campaign.history']
+
+    def timeline():
+        History.search_fetch([('partner_id', '=', partner_id)], ['date', 'event', 'campaign_id', 'medium_id'], limit=80)
+
+    def timeline_sql():
+        env.cr.execute(SQL("""
+            SELECT id, date FROM crm_campaign_touch WHERE partner_id = %(p)s
+             UNION ALL SELECT id, sent_datetime FROM mailing_trace WHERE res_id = %(p)s AND model = 'res.partner'
+        """, p=partner_id))
+        env.cr.fetchall()
+    rows.append(("a contact's campaign timeline", median_time(env, timeline, RUNS * 3),
+                 median_time(env, timeline_sql, RUNS * 3), None))
+    return rows
+
+
 def bench_http(target_id):
     """Against a running server, over HTTP: one click in assignment mode, and the address export."""
     port = int(os.environ.get('BENCH_PORT', 8099))
@@ -262,6 +384,7 @@ def main():
         env = env(user=admin)  # a manager, through the rights like a user
         rows = bench_wizard_and_undo(env, target) if 'wizard' in PARTS else []
         rows += bench_count(env, root) if 'count' in PARTS else []
+        rows += bench_campaign(env) if 'campaign' in PARTS else []
         cr.rollback()
     settle()
     rows += bench_http(target.id) if {'click', 'export'} & set(PARTS) else []
