@@ -185,8 +185,9 @@ class TestCampaign(HttpCase, TargetGroupsCommon):
             'campaign_reached_count', 'campaign_revenue', 'campaign_opened_count']})
         self.assertEqual((read['campaign_reached_count'], read['campaign_revenue'], read['campaign_opened_count']),
                          (6, 400.0, 2))
-        self.assertEqual(call('crm.campaign.touch', 'search_count', {'domain': []}),
-                         self.env['crm.campaign.touch'].search_count([]))
+        touches = [('campaign_id', 'child_of', self.parent.ids)]
+        self.assertEqual(call('crm.campaign.touch', 'search_count', {'domain': touches}),
+                         self.env['crm.campaign.touch'].search_count(touches), "Dora has no touch")
 
     def test_hierarchy_refuses_cycles(self):
         grandchild = self.env['utm.campaign'].create({'title': 'Nachfass Süd', 'parent_id': self.child.id})
