@@ -139,15 +139,15 @@ class CrmCampaignHistory(models.Model):
                 SELECT o.id::bigint * %(step)s + CASE WHEN o.state = 'sale' THEN 13 ELSE 12 END, o.id,
                        o.partner_id, o.campaign_id, o.medium_id,
                        CASE WHEN o.state = 'sale' THEN 'order' ELSE 'quotation' END,
-                       o.date_order, o.user_id, o.amount_untaxed,
-                       CASE WHEN o.state = 'sale' THEN (
-                           SELECT sum(line.untaxed_amount_invoiced) FROM sale_order_line line
-                            WHERE line.order_id = o.id) END,
-                       CASE WHEN o.state = 'sale' THEN (
-                           SELECT sum(line.product_uom_qty) FROM sale_order_line line
-                            WHERE line.order_id = o.id AND line.display_type IS NULL) END,
+                       o.date_order, o.user_id, o.amount_untaxed, lines.invoiced, lines.quantity,
                        NULL, NULL, o.id, NULL
                   FROM sale_order o
+                  -- a confirmed order's lines, one pass per order
+                  LEFT JOIN LATERAL (
+                       SELECT sum(line.untaxed_amount_invoiced) AS invoiced,
+                              sum(line.product_uom_qty) FILTER (WHERE line.display_type IS NULL) AS quantity
+                         FROM sale_order_line line WHERE line.order_id = o.id AND o.state = 'sale'
+                  ) lines ON TRUE
                  WHERE o.campaign_id IS NOT NULL AND o.state IN ('draft', 'sent', 'sale')
             )
         """, step=ID_STEP))

@@ -68,7 +68,8 @@ class UtmCampaign(models.Model):
 
     # statistics, over the campaign and its sub-campaigns, all from _compute_campaign_statistics
     campaign_reached_count = _statistic(fields.Integer, 'Reached', help="Contacts sent a mail, a letter or called.")
-    campaign_reached_by_channel = _statistic(fields.Char, 'Reached per Channel')
+    campaign_reached_by_channel = fields.Char(
+        'Reached per Channel', compute='_compute_campaign_reached_by_channel', groups=TARGET_GROUPS_USER)
     campaign_mailed_count = _statistic(fields.Integer, 'Mailed', help="Contacts sent a mail.")
     campaign_opened_count = _statistic(fields.Integer, 'Opened', help="Contacts who opened a mail.")
     campaign_clicked_count = _statistic(fields.Integer, 'Clicked', help="Contacts who clicked a link in a mail.")
@@ -120,15 +121,7 @@ class UtmCampaign(models.Model):
         sub-campaigns (parent_path); the history's search applies its privacy rule. Contacts are
         counted once however many events they have; leads, wins and orders are documents."""
         campaigns = self.filtered(lambda campaign: isinstance(campaign.id, int))
-        totals, by_channel = {}, defaultdict(list)
-        if campaigns:
-            History = self.env['crm.campaign.history'].with_context(active_test=False)
-            history = History._search([('campaign_id', 'child_of', campaigns.ids)])
-            columns = [SQL.identifier(history.table, name) for name in (
-                'partner_id', 'campaign_id', 'medium_id', 'event', 'amount', 'amount_invoiced', 'quantity')]
-            self.flush_model(['parent_path'])
-            rows = self.env.execute_query_dict(SQL("""
-                SELECT root.id AS campaign_id, h.medium_id, GROUPING(h.medium_id) = 1 AS total,
+        totals = {row['campaign_id']: row for row in campaigns._campaign_aggregate(SQL("""
                        count(DISTINCT h.partner_id) FILTER (WHERE h.event IN %(reached)s) AS reached,
                        count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'sent') AS mailed,
                        count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'opened') AS opened,
@@ -142,28 +135,13 @@ class UtmCampaign(models.Model):
                        coalesce(sum(h.quantity) FILTER (WHERE h.event = 'order'), 0) AS quantity,
                        coalesce(sum(h.amount) FILTER (WHERE h.event = 'order'), 0) AS revenue,
                        coalesce(sum(h.amount_invoiced) FILTER (WHERE h.event = 'order'), 0) AS invoiced
-                  FROM utm_campaign root
-                  JOIN utm_campaign sub ON sub.parent_path LIKE root.parent_path || '%%'
-                  JOIN (%(history)s) h ON h.campaign_id = sub.id
-                 WHERE root.id IN %(ids)s
-              GROUP BY GROUPING SETS ((root.id), (root.id, h.medium_id))
-            """, reached=REACHED, responded=RESPONDED, ids=tuple(campaigns.ids), history=history.select(*columns)))
-            for row in rows:
-                if row['total']:
-                    totals[row['campaign_id']] = row
-                elif row['reached']:
-                    by_channel[row['campaign_id']].append((row['medium_id'], row['reached']))
+        """, reached=REACHED, responded=RESPONDED))}
         costs = campaigns._campaign_costs()
-        mediums = self.env['utm.medium'].browse({medium_id for pairs in by_channel.values() for medium_id, _n in pairs})
-        names = {medium.id: medium.name for medium in mediums}
         for campaign in self:
             row = totals.get(campaign.id, {})
             reached, mailed, responding = row.get('reached', 0), row.get('mailed', 0), row.get('responding', 0)
             orders, revenue, cost = row.get('orders', 0), row.get('revenue', 0.0), costs.get(campaign.id, 0.0)
             campaign.campaign_reached_count = reached
-            channels = sorted((-count, names.get(medium_id) or self.env._("No channel"))
-                              for medium_id, count in by_channel[campaign.id])
-            campaign.campaign_reached_by_channel = ", ".join(f"{name}: {-count}" for count, name in channels)
             campaign.campaign_mailed_count = mailed
             campaign.campaign_opened_count = row.get('opened', 0)
             campaign.campaign_clicked_count = row.get('clicked', 0)
@@ -184,6 +162,22 @@ class UtmCampaign(models.Model):
             campaign.campaign_cost_per_order = cost / orders if orders else 0.0
             campaign.campaign_has_roi = bool(cost)
             campaign.campaign_roi = 100.0 * (float(revenue) - cost) / cost if cost else False
+
+    def _compute_campaign_reached_by_channel(self):
+        """Contacts reached per channel, for the form (a pass of its own: lists need not pay for it)."""
+        campaigns = self.filtered(lambda campaign: isinstance(campaign.id, int))
+        by_channel = defaultdict(list)
+        for row in campaigns._campaign_aggregate(
+                SQL("count(DISTINCT h.partner_id) FILTER (WHERE h.event IN %s) AS reached", REACHED),
+                by=SQL("h.medium_id")):
+            if row['reached']:
+                by_channel[row['campaign_id']].append((row['medium_id'], row['reached']))
+        mediums = self.env['utm.medium'].browse({medium_id for pairs in by_channel.values() for medium_id, _n in pairs})
+        names = {medium.id: medium.name for medium in mediums}
+        for campaign in self:
+            channels = sorted((-count, names.get(medium_id) or self.env._("No channel"))
+                              for medium_id, count in by_channel[campaign.id])
+            campaign.campaign_reached_by_channel = ", ".join(f"{name}: {-count}" for count, name in channels)
 
     def _compute_mailing_mail_count(self):
         """Odoo counts the mailings as the user, also for the A/B test count that every campaign
@@ -235,6 +229,27 @@ class UtmCampaign(models.Model):
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
+
+    def _campaign_aggregate(self, aggregates, by=None):
+        """Rows of aggregates over the campaign history of each campaign with its sub-campaigns
+        (campaign_id, the columns of `by`, the aggregates over `h`), as the user's search of the
+        history returns it (its privacy rule applies)."""
+        if not self:
+            return []
+        history = self.env['crm.campaign.history'].with_context(active_test=False)._search(
+            [('campaign_id', 'child_of', self.ids)])
+        columns = [SQL.identifier(history.table, name) for name in (
+            'partner_id', 'campaign_id', 'medium_id', 'event', 'amount', 'amount_invoiced', 'quantity')]
+        self.flush_model(['parent_path'])
+        return self.env.execute_query_dict(SQL("""
+            SELECT root.id AS campaign_id, %(by)s %(aggregates)s
+              FROM utm_campaign root
+              JOIN utm_campaign sub ON sub.parent_path LIKE root.parent_path || '%%'
+              JOIN (%(history)s) h ON h.campaign_id = sub.id
+             WHERE root.id IN %(ids)s
+          GROUP BY root.id %(group)s
+        """, by=SQL("%s,", by) if by else SQL(), aggregates=aggregates, history=history.select(*columns),
+            ids=tuple(self.ids), group=SQL(", %s", by) if by else SQL()))
 
     def _statistic_partners(self, statistic):
         """The contacts behind a statistic (STATISTIC_EVENTS), as the history shows them to the user."""

@@ -160,7 +160,7 @@ def bench_campaign(env):
     sub = sys_env['utm.campaign'].create({'name': 'Bench sub-campaign', 'parent_id': campaign.id})
     mailing = sys_env['mailing.mailing'].create({
         'subject': 'Bench', 'mailing_model_id': sys_env['ir.model']._get_id('res.partner'),
-        'campaign_id': campaign.id, 'body_html': '<p>Bench</p>'})
+        'campaign_id': campaign.id, 'body_html': '<p>Bench</p>', 'email_from': 'bench@example.com'})
     sys_env['crm.campaign.cost'].create({'campaign_id': campaign.id, 'name': 'Druck', 'amount': 5000.0})
     env.cr.execute("SELECT min(id), max(id) FROM res_partner WHERE name LIKE 'Bench %'")
     low, high = env.cr.fetchone()
@@ -226,11 +226,11 @@ def bench_campaign(env):
                    (SELECT count(DISTINCT partner_id) FROM touch WHERE kind = 'response'),
                    (SELECT count(DISTINCT partner_id) FROM (SELECT partner_id FROM touch WHERE kind = 'response'
                            UNION ALL SELECT partner_id FROM mail WHERE reply_datetime IS NOT NULL) r),
-                   (SELECT count(*) FILTER (WHERE true), count(*) FILTER (WHERE won_status = 'won')
+                   (SELECT array[count(*), count(*) FILTER (WHERE won_status = 'won')]
                       FROM crm_lead WHERE campaign_id IN (SELECT id FROM c) AND partner_id IS NOT NULL),
                    (SELECT array[count(*), sum(amount_untaxed)] FROM sale_order
                      WHERE campaign_id IN (SELECT id FROM c) AND state = 'sale'),
-                   (SELECT sum(l.product_uom_qty), sum(l.untaxed_amount_invoiced) FROM sale_order_line l
+                   (SELECT array[sum(l.product_uom_qty), sum(l.untaxed_amount_invoiced)] FROM sale_order_line l
                       JOIN sale_order o ON o.id = l.order_id WHERE o.campaign_id IN (SELECT id FROM c) AND o.state = 'sale'),
                    (SELECT sum(amount) FROM crm_campaign_cost WHERE campaign_id IN (SELECT id FROM c))
         """, path=f'{campaign.parent_path}%'))
