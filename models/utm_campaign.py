@@ -122,20 +122,25 @@ class UtmCampaign(models.Model):
         counted once however many events they have; leads, wins and orders are documents."""
         campaigns = self.filtered(lambda campaign: isinstance(campaign.id, int))
         totals = {row['campaign_id']: row for row in campaigns._campaign_aggregate(SQL("""
-                       count(DISTINCT h.partner_id) FILTER (WHERE h.event IN %(reached)s) AS reached,
-                       count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'sent') AS mailed,
-                       count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'opened') AS opened,
-                       count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'clicked') AS clicked,
-                       count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'replied') AS replied,
-                       count(DISTINCT h.partner_id) FILTER (WHERE h.event = 'response') AS response,
-                       count(DISTINCT h.partner_id) FILTER (WHERE h.event IN %(responded)s) AS responding,
+                       bool_or(h.event IN %(reached)s) AS reached, bool_or(h.event = 'sent') AS mailed,
+                       bool_or(h.event = 'opened') AS opened, bool_or(h.event = 'clicked') AS clicked,
+                       bool_or(h.event = 'replied') AS replied, bool_or(h.event = 'response') AS response,
+                       bool_or(h.event IN %(responded)s) AS responding,
                        count(*) FILTER (WHERE h.event = 'lead') AS leads,
                        count(*) FILTER (WHERE h.event = 'won') AS won,
                        count(*) FILTER (WHERE h.event = 'order') AS orders,
-                       coalesce(sum(h.quantity) FILTER (WHERE h.event = 'order'), 0) AS quantity,
-                       coalesce(sum(h.amount) FILTER (WHERE h.event = 'order'), 0) AS revenue,
-                       coalesce(sum(h.amount_invoiced) FILTER (WHERE h.event = 'order'), 0) AS invoiced
-        """, reached=REACHED, responded=RESPONDED))}
+                       sum(h.quantity) FILTER (WHERE h.event = 'order') AS quantity,
+                       sum(h.amount) FILTER (WHERE h.event = 'order') AS revenue,
+                       sum(h.amount_invoiced) FILTER (WHERE h.event = 'order') AS invoiced
+        """, reached=REACHED, responded=RESPONDED), SQL("""
+                       count(*) FILTER (WHERE reached) AS reached, count(*) FILTER (WHERE mailed) AS mailed,
+                       count(*) FILTER (WHERE opened) AS opened, count(*) FILTER (WHERE clicked) AS clicked,
+                       count(*) FILTER (WHERE replied) AS replied, count(*) FILTER (WHERE response) AS response,
+                       count(*) FILTER (WHERE responding) AS responding,
+                       sum(leads) AS leads, sum(won) AS won, sum(orders) AS orders,
+                       coalesce(sum(quantity), 0) AS quantity, coalesce(sum(revenue), 0) AS revenue,
+                       coalesce(sum(invoiced), 0) AS invoiced
+        """))}
         costs = campaigns._campaign_costs()
         for campaign in self:
             row = totals.get(campaign.id, {})
@@ -168,10 +173,10 @@ class UtmCampaign(models.Model):
         campaigns = self.filtered(lambda campaign: isinstance(campaign.id, int))
         by_channel = defaultdict(list)
         for row in campaigns._campaign_aggregate(
-                SQL("count(DISTINCT h.partner_id) FILTER (WHERE h.event IN %s) AS reached", REACHED),
+                SQL("bool_or(h.event IN %s) AS reached", REACHED), SQL("count(*) FILTER (WHERE reached) AS reached"),
                 by=SQL("h.medium_id")):
             if row['reached']:
-                by_channel[row['campaign_id']].append((row['medium_id'], row['reached']))
+                by_channel[row['campaign_id']].append((row['grouped'], row['reached']))
         mediums = self.env['utm.medium'].browse({medium_id for pairs in by_channel.values() for medium_id, _n in pairs})
         names = {medium.id: medium.name for medium in mediums}
         for campaign in self:
@@ -230,10 +235,11 @@ class UtmCampaign(models.Model):
     # HELPERS
     # ------------------------------------------------------------
 
-    def _campaign_aggregate(self, aggregates, by=None):
-        """Rows of aggregates over the campaign history of each campaign with its sub-campaigns
-        (campaign_id, the columns of `by`, the aggregates over `h`), as the user's search of the
-        history returns it (its privacy rule applies)."""
+    def _campaign_aggregate(self, per_contact, totals, by=None):
+        """Rows of totals (SQL over the columns of per_contact) per campaign with its sub-campaigns
+        (campaign_id, and `grouped`: the expression `by` over the history h): per_contact aggregates the history
+        of each contact first, so that "contacts who ..." is a count of rows, not a count of
+        distinct ids. The history is read as the user's search returns it (its privacy rule)."""
         if not self:
             return []
         history = self.env['crm.campaign.history'].with_context(active_test=False)._search(
@@ -242,14 +248,16 @@ class UtmCampaign(models.Model):
             'partner_id', 'campaign_id', 'medium_id', 'event', 'amount', 'amount_invoiced', 'quantity')]
         self.flush_model(['parent_path'])
         return self.env.execute_query_dict(SQL("""
-            SELECT root.id AS campaign_id, %(by)s %(aggregates)s
-              FROM utm_campaign root
-              JOIN utm_campaign sub ON sub.parent_path LIKE root.parent_path || '%%'
-              JOIN (%(history)s) h ON h.campaign_id = sub.id
-             WHERE root.id IN %(ids)s
-          GROUP BY root.id %(group)s
-        """, by=SQL("%s,", by) if by else SQL(), aggregates=aggregates, history=history.select(*columns),
-            ids=tuple(self.ids), group=SQL(", %s", by) if by else SQL()))
+            SELECT campaign_id, grouped, %(totals)s
+              FROM (SELECT root.id AS campaign_id, %(by)s AS grouped, %(per_contact)s
+                      FROM utm_campaign root
+                      JOIN utm_campaign sub ON sub.parent_path LIKE root.parent_path || '%%'
+                      JOIN (%(history)s) h ON h.campaign_id = sub.id
+                     WHERE root.id IN %(ids)s
+                  GROUP BY root.id, grouped, h.partner_id) per_contact
+          GROUP BY campaign_id, grouped
+        """, by=by or SQL("NULL::int"), per_contact=per_contact, totals=totals, history=history.select(*columns),
+            ids=tuple(self.ids)))
 
     def _statistic_partners(self, statistic):
         """The contacts behind a statistic (STATISTIC_EVENTS), as the history shows them to the user."""
