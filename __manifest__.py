@@ -33,6 +33,7 @@
         'wizards/crm_profile_assign_views.xml',
         'wizards/crm_address_export_views.xml',
         'wizards/crm_letter_print_views.xml',
+        'wizards/crm_campaign_response_views.xml',
         'report/crm_letter_print_reports.xml',
         'report/crm_letter_print_templates.xml',
         'views/crm_target_groups_menus.xml',

@@ -17,7 +17,8 @@ class CrmCallOutcome(models.Model):
     Posted back through the JSON-2 API or imported from the hand-over file. Each outcome sets
     the profiles a manager mapped to it (so the result lands in the profile history and can
     feed the next target group), notes the call on the contact, and a callback becomes an
-    activity for the group's owner.
+    activity for the group's owner. Each outcome belongs to a campaign (named by the poster, else
+    the campaign that uses the target group) and leaves a 'call made' touch in its history.
     """
     _name = 'crm.call.outcome'
     _description = 'Call Outcome'
@@ -31,6 +32,14 @@ class CrmCallOutcome(models.Model):
     note = fields.Text()
     user_id = fields.Many2one('res.users', string='Posted by', default=lambda self: self.env.user, readonly=True)
     profile_ids = fields.Many2many('res.partner.category', string='Profiles set', readonly=True)
+    campaign_id = fields.Many2one(
+        'utm.campaign', string='Campaign', compute='_compute_campaign_id', store=True, readonly=False,
+        precompute=True, index='btree_not_null', ondelete='set null',
+        help="By default the campaign started last among those using the target group.")
+
+    @api.depends('target_group_id')
+    def _compute_campaign_id(self):
+        self.env['utm.campaign']._stamp_campaign_of_target_group(self)
 
     @api.constrains('outcome', 'callback_at')
     def _check_callback_at(self):
@@ -42,6 +51,7 @@ class CrmCallOutcome(models.Model):
         calls = super().create(vals_list)
         calls._check_members()
         calls._apply()
+        calls._log_touches()
         return calls
 
     def _check_members(self):
@@ -78,3 +88,13 @@ class CrmCallOutcome(models.Model):
                     summary=self.env._("Call back (%(group)s)", group=call.target_group_id.name),
                     note=call.note or '', user_id=call.target_group_id.user_id.id)
 
+
+    def _log_touches(self):
+        """A 'call made' touch per outcome, in one create; the call centre's user may not write
+        the history, its server code does."""
+        labels = dict(self._fields['outcome']._description_selection(self.env))
+        self.env['crm.campaign.touch'].sudo().create([{
+            'partner_id': call.partner_id.id, 'campaign_id': call.campaign_id.id, 'kind': 'call',
+            'call_outcome_id': call.id, 'user_id': call.user_id.id,
+            'note': "\n".join(filter(None, [labels[call.outcome], call.note])),
+        } for call in self])

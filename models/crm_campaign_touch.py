@@ -1,4 +1,10 @@
+import re
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..tools import int_array
 
 KINDS = [
     ('letter', 'Letter sent'),
@@ -74,3 +80,180 @@ class CrmCampaignTouch(models.Model):
 
     def _search_partner_visible(self, operator, value):
         return self.env['crm.campaign.history']._search_partner_visible(operator, value)
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_log_response(self):
+        """Another response of this touch's contact, to its campaign."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.crm_campaign_response_action')
+        action['context'] = {'default_partner_id': self.partner_id.id, 'default_campaign_id': self.campaign_id.id}
+        return action
+
+    # ------------------------------------------------------------
+    # PHONE SYSTEM API
+    # ------------------------------------------------------------
+
+    @api.model
+    def report_inbound_call(self, caller, dialled=None):
+        """Logs an inbound call that a phone system reports, as a personal response, and assigns it.
+
+        Called over JSON-2 with the API key of a Target Groups user (the key's user's rights apply)::
+
+            POST /json/2/crm.campaign.touch/report_inbound_call
+            {"caller": "+49 89 1234567", "dialled": "0800 5550100"}
+
+        The contact is the one contact visible to the key's user whose phone is the caller's number,
+        however it is written (in a German company +49 89 1234567, 0049 89 1234567 and 089/1234567
+        are one number). The campaign is the one whose Dialled Number is `dialled`; else the campaign
+        that last reached the contact (mail sent, letter, call) and whose response window is still
+        open. A call that no campaign claims is logged all the same, as a response without campaign
+        (the contact did call), and the answer says so. The response becomes a To-Do for the
+        contact's salesperson, else the campaign's responsible, else the key's user.
+
+        :param str caller: the caller's number, as the phone system reports it
+        :param str dialled: the number dialled, if the phone system knows it
+        :return: dict with `partner_id`, `partner_name`, `campaign_id`, `campaign_name` (both False
+            without campaign), `touch_id`, `activity_id`, `user_id`, `user_name` (who was assigned)
+            and `message`, a sentence for the phone system's log
+        :raises UserError: the caller's number is missing, no contact has it, or several do
+        """
+        if not isinstance(caller, str) or not caller.strip():
+            raise UserError(self.env._("Which number called? The caller's number is missing."))
+        partners = self.env['res.partner'].search(self._phone_domain(caller), limit=100)
+        if not partners:
+            raise UserError(self.env._("No contact has the number %(number)s.", number=caller))
+        if len(partners) > 1:
+            raise UserError(self.env._("%(count)s contacts share the number %(number)s; log the call by hand.",
+                                       count=len(partners), number=caller))
+        campaign = (isinstance(dialled, str) and self._campaign_of_number(dialled)) \
+            or self._campaign_in_window(partners)
+        touch, activity = self._log_response(partners, campaign, 'call_in', self.env._(
+            "Inbound call from %(number)s", number=caller))
+        values = {'partner': partners.display_name, 'user': activity.user_id.name}
+        if campaign:
+            message = self.env._("Call of %(partner)s logged for %(campaign)s and assigned to %(user)s.",
+                                 campaign=campaign.display_name, **values)
+        else:
+            message = self.env._("Call of %(partner)s logged without campaign (no campaign reached them "
+                                 "recently) and assigned to %(user)s.", **values)
+        return {
+            'partner_id': partners.id, 'partner_name': partners.display_name,
+            'campaign_id': campaign.id, 'campaign_name': campaign.display_name or False,
+            'touch_id': touch.id, 'activity_id': activity.id,
+            'user_id': activity.user_id.id, 'user_name': activity.user_id.name, 'message': message,
+        }
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _log_response(self, partner, campaign, channel, note):
+        """A personal response of partner to campaign (may be empty) through channel, and a To-Do
+        about it for who follows the contact up: the one way responses are logged (the response
+        wizard, the phone system). The touch is created with the user's rights (a Target Groups
+        user logs responses of contacts they may read); the activity by the server, since logging
+        a response on a contact needs no right to edit the contact.
+
+        :return: (touch, activity)
+        """
+        partner.ensure_one()
+        partner.check_access('read')
+        if campaign:
+            campaign.check_access('read')
+        touch = self.create({'partner_id': partner.id, 'campaign_id': campaign.id, 'kind': 'response',
+                             'response_channel': channel, 'note': note})
+        label = dict(self._fields['response_channel']._description_selection(self.env))[channel]
+        summary = self.env._("%(channel)s: %(campaign)s", channel=label, campaign=campaign.display_name) \
+            if campaign else self.env._("%(channel)s (no campaign)", channel=label)
+        activity = partner.sudo().activity_schedule(
+            'mail.mail_activity_data_todo', summary=summary, note=note or '',
+            user_id=self._response_assignee(partner, campaign).id)
+        return touch, activity.sudo(False)
+
+    @api.model
+    def _response_assignee(self, partner, campaign):
+        """Who follows a response up: the contact's salesperson (or its company's), else the
+        campaign's responsible, else the current user; only active internal users."""
+        partner = partner.sudo()
+        candidates = partner.user_id | partner.commercial_partner_id.user_id | campaign.sudo().user_id
+        return next((user for user in candidates if user.active and not user.share), self.env.user)
+
+    @api.model
+    def _campaign_in_window(self, partner, when=None):
+        """The campaign that last reached partner (mail sent, letter, call) with its response window
+        still open at `when` (now), as the campaign history shows it to the user (a contact hidden
+        from them there is attributed nothing by them either); empty if none."""
+        # imported here: at the top it would define the history (a view of this table) before it
+        from .crm_campaign_history import REACHED  # noqa: PLC0415
+        History = self.env['crm.campaign.history'].with_context(active_test=False)
+        query = History._search([('partner_id', '=', partner.id), ('event', 'in', REACHED),
+                                 ('campaign_id', '!=', False)])
+        self.env['utm.campaign'].flush_model(['campaign_response_days'])
+        rows = self.env.execute_query(SQL("""
+            SELECT h.campaign_id FROM (%(history)s) h JOIN utm_campaign c ON c.id = h.campaign_id
+             WHERE h.date + c.campaign_response_days * interval '1 day' >= %(when)s
+          ORDER BY h.date DESC LIMIT 1
+        """, history=query.select(SQL.identifier(query.table, 'campaign_id'), SQL.identifier(query.table, 'date')),
+            when=when or fields.Datetime.now()))
+        return self.env['utm.campaign'].browse(rows[0][0] if rows else [])
+
+    @api.model
+    def _campaign_of_number(self, number):
+        """The campaign whose Dialled Number is number, however written; of several, the one
+        started last; empty if none."""
+        key = self._phone_key(number)
+        campaigns = self.env['utm.campaign'].search([('campaign_phone', '!=', False)],
+                                                    order='campaign_date_start desc nulls last, id desc')
+        return next((campaign for campaign in campaigns if self._phone_key(campaign.campaign_phone) == key),
+                    self.env['utm.campaign'])
+
+    @api.model
+    def _phone_key(self, number):
+        """number in international form (+49891234567), whatever its spaces, dashes, brackets, a
+        "(0)" or a leading 00; a national number (089 1234567) is of the company's country."""
+        digits = re.sub(r'[^\d+]', '', (number or '').replace('(0)', ''))
+        if digits.startswith('00'):
+            return '+' + digits[2:]
+        code = self.env.company.country_id.phone_code
+        if code and digits.startswith('0'):
+            return f'+{code}{digits[1:]}'
+        return digits
+
+    @api.model
+    def _phone_domain(self, number):
+        """Contacts whose phone is number, through Odoo's phone search: the sanitized number
+        (E.164, when Odoo formats numbers) or the stored number without its punctuation, in its
+        international (+49..., 0049...) or national form (089...)."""
+        key = self._phone_key(number)
+        forms = {key}
+        code = self.env.company.country_id.phone_code
+        if code and key.startswith(f'+{code}'):
+            forms.add('0' + key[len(str(code)) + 1:])
+        forms = sorted(form for form in forms if len(form) > 3)
+        if not forms:
+            raise UserError(self.env._("%(number)s is no phone number.", number=number))
+        return ['|', ('phone_sanitized', '=', key), ('phone_mobile_search', 'in', forms)]
+
+    @api.model
+    def _log_letters(self, partner_ids, campaign, run=None):
+        """One 'letter sent' touch per contact of partner_ids (those who still exist), in one
+        statement: a letter run may have a hundred thousand recipients."""
+        if not partner_ids:
+            return
+        self.env['res.partner'].flush_model()
+        medium = self.env.ref(KIND_MEDIUMS['letter'], raise_if_not_found=False)
+        self.env.execute_query(SQL("""
+            INSERT INTO crm_campaign_touch (partner_id, campaign_id, medium_id, kind, date, user_id,
+                                            letter_run_id, create_uid, create_date, write_uid, write_date)
+            SELECT p.id, %(campaign)s, %(medium)s, 'letter', %(now)s, %(uid)s, %(run)s,
+                   %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM res_partner p
+             WHERE p.id = ANY(%(ids)s)
+        """, campaign=campaign.id or None, medium=medium.id if medium else None, now=fields.Datetime.now(),
+            uid=(run.user_id.id if run else None) or self.env.uid, run=run.id if run else None,
+            ids=int_array(partner_ids)))
+        self.invalidate_model()

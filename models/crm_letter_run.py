@@ -14,7 +14,8 @@ class CrmLetterRun(models.Model):
     committed as an attachment, and merges the parts into one PDF at the end.
 
     Who gets a letter, and in which order, is fixed when the run is queued: the run prints the
-    target group as it was when the user asked for the letters.
+    target group as it was when the user asked for the letters. When the PDF is complete, each
+    recipient's history gets a 'letter sent' touch of the run's campaign.
     """
     _name = 'crm.letter.run'
     _inherit = ['crm.background.job']
@@ -27,6 +28,8 @@ class CrmLetterRun(models.Model):
                                   ondelete='cascade')
     target_group_id = fields.Many2one('crm.target.group', string='Target Group', readonly=True,
                                       ondelete='set null')
+    campaign_id = fields.Many2one('utm.campaign', string='Campaign', readonly=True, index='btree_not_null',
+                                  ondelete='set null')
     letter_date = fields.Date('Date', required=True, readonly=True)
     partner_domain = fields.Char(required=True, readonly=True)
     user_id = fields.Many2one('res.users', string='By', required=True, default=lambda self: self.env.user,
@@ -54,13 +57,24 @@ class CrmLetterRun(models.Model):
         return runs
 
     def _fix_order(self):
-        """Who gets a letter, in the order of the PDF: contacts with a postal address, by postcode."""
-        Address = self.env['crm.postal.address']
-        self.env.cr.execute(SQL(
-            "SELECT a.id FROM (%s) a WHERE a.complete ORDER BY %s",
-            Address._query(Domain(read_domain(self.partner_domain))), Address._sort(SQL("a"))))
-        ids = [row[0] for row in self.env.cr.fetchall()]
+        ids = self._recipient_ids(Domain(read_domain(self.partner_domain)))
         self.sudo().write({'partner_order': ids, 'letter_total': len(ids)})
+
+    @api.model
+    def _recipient_ids(self, domain):
+        """Who gets a letter, in the order of the PDF: contacts of domain with a postal address, by
+        postcode (also the letters printed at once, crm.letter.print)."""
+        Address = self.env['crm.postal.address']
+        self.env.cr.execute(SQL("SELECT a.id FROM (%s) a WHERE a.complete ORDER BY %s",
+                                Address._query(domain), Address._sort(SQL("a"))))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def action_open_touches(self):
+        """The 'letter sent' entries of this run in the recipients' histories."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.crm_campaign_touch_action')
+        action.update(domain=[('letter_run_id', '=', self.id)], context={'create': False})
+        return action
 
     # ------------------------------------------------------------
     # BACKGROUND JOB
@@ -100,6 +114,7 @@ class CrmLetterRun(models.Model):
             'pdf_name': f'{self.name}.pdf',
         })
         parts.sudo().unlink()
+        self.env['crm.campaign.touch']._log_letters(self.partner_order, self.campaign_id, self)
         self.user_id._bus_send('simple_notification', {
             'type': 'success', 'sticky': True, 'title': self.env._("Letters printed"),
             'message': self.env._("%(name)s: %(count)s letters, under Target Groups > Printed Letters.",

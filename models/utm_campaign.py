@@ -11,6 +11,8 @@ TARGET_GROUPS_USER = 'crm_target_groups.group_crm_target_groups_user'
 STATISTIC_EVENTS = {
     'campaign_reached_count': REACHED,
     'campaign_mailed_count': ('sent',),
+    'campaign_letter_count': ('letter',),
+    'campaign_called_count': ('call',),
     'campaign_opened_count': ('opened',),
     'campaign_clicked_count': ('clicked',),
     'campaign_replied_count': ('replied',),
@@ -71,6 +73,8 @@ class UtmCampaign(models.Model):
     campaign_reached_by_channel = fields.Char(
         'Reached per Channel', compute='_compute_campaign_reached_by_channel', groups=TARGET_GROUPS_USER)
     campaign_mailed_count = _statistic(fields.Integer, 'Mailed', help="Contacts sent a mail.")
+    campaign_letter_count = _statistic(fields.Integer, 'Letters', help="Contacts sent a letter.")
+    campaign_called_count = _statistic(fields.Integer, 'Called', help="Contacts called by the call centre.")
     campaign_opened_count = _statistic(fields.Integer, 'Opened', help="Contacts who opened a mail.")
     campaign_clicked_count = _statistic(fields.Integer, 'Clicked', help="Contacts who clicked a link in a mail.")
     campaign_open_rate = _statistic(fields.Float, 'Open Rate (%)',
@@ -123,6 +127,7 @@ class UtmCampaign(models.Model):
         campaigns = self.filtered(lambda campaign: isinstance(campaign.id, int))
         totals = {row['campaign_id']: row for row in campaigns._campaign_aggregate(SQL("""
                        bool_or(h.event IN %(reached)s) AS reached, bool_or(h.event = 'sent') AS mailed,
+                       bool_or(h.event = 'letter') AS letters, bool_or(h.event = 'call') AS called,
                        bool_or(h.event = 'opened') AS opened, bool_or(h.event = 'clicked') AS clicked,
                        bool_or(h.event = 'replied') AS replied, bool_or(h.event = 'response') AS response,
                        bool_or(h.event IN %(responded)s) AS responding,
@@ -134,6 +139,7 @@ class UtmCampaign(models.Model):
                        sum(h.amount_invoiced) FILTER (WHERE h.event = 'order') AS invoiced
         """, reached=REACHED, responded=RESPONDED), SQL("""
                        count(*) FILTER (WHERE reached) AS reached, count(*) FILTER (WHERE mailed) AS mailed,
+                       count(*) FILTER (WHERE letters) AS letters, count(*) FILTER (WHERE called) AS called,
                        count(*) FILTER (WHERE opened) AS opened, count(*) FILTER (WHERE clicked) AS clicked,
                        count(*) FILTER (WHERE replied) AS replied, count(*) FILTER (WHERE response) AS response,
                        count(*) FILTER (WHERE responding) AS responding,
@@ -148,6 +154,8 @@ class UtmCampaign(models.Model):
             orders, revenue, cost = row.get('orders', 0), row.get('revenue', 0.0), costs.get(campaign.id, 0.0)
             campaign.campaign_reached_count = reached
             campaign.campaign_mailed_count = mailed
+            campaign.campaign_letter_count = row.get('letters', 0)
+            campaign.campaign_called_count = row.get('called', 0)
             campaign.campaign_opened_count = row.get('opened', 0)
             campaign.campaign_clicked_count = row.get('clicked', 0)
             campaign.campaign_open_rate = 100.0 * row.get('opened', 0) / mailed if mailed else 0.0
@@ -230,6 +238,47 @@ class UtmCampaign(models.Model):
         return self.env['res.partner']._crm_action_contacts([('id', 'in', partners.ids)], self.env._(
             "%(campaign)s: %(statistic)s", campaign=self.display_name,
             statistic=self._fields[statistic].get_description(self.env)['string']))
+
+    # ------------------------------------------------------------
+    # CHANNELS
+    # ------------------------------------------------------------
+
+    def action_create_mailing(self):
+        """A new mass mailing on contacts stamped with the campaign, to its first target group (the
+        user picks another one in the mailing form); its traces then carry the campaign."""
+        self.ensure_one()
+        context = {
+            'default_campaign_id': self.id,
+            'default_subject': self.title,
+            'default_mailing_model_id': self.env['ir.model']._get_id('res.partner'),
+            'default_mailing_type': 'mail',
+        }
+        if groups := self.campaign_target_group_ids:
+            context['default_crm_target_group_id'] = groups[0].id
+        return {
+            'type': 'ir.actions.act_window',
+            'name': self.env._("New Mailing"),
+            'res_model': 'mailing.mailing',
+            'view_mode': 'form',
+            'views': [(False, 'form')],
+            'context': context,
+        }
+
+    @api.model
+    def _stamp_campaign_of_target_group(self, records):
+        """Sets records' campaign_id where empty to the campaign that uses their target_group_id:
+        of the campaigns whose target groups include it, the one started last (the channels'
+        default: letters, call outcomes). Read by the server: the call centre, whose outcomes are
+        stamped, may not read the campaigns' target groups."""
+        groups = records.target_group_id
+        campaigns = self.sudo().search([('campaign_target_group_ids', 'in', groups.ids)],
+                                       order='campaign_date_start desc nulls last, id desc')
+        by_group = {}
+        for campaign in campaigns:
+            for group in campaign.campaign_target_group_ids & groups:
+                by_group.setdefault(group, campaign.sudo(False))
+        for record in records:
+            record.campaign_id = record.campaign_id or by_group.get(record.target_group_id, False)
 
     # ------------------------------------------------------------
     # HELPERS

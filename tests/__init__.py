@@ -22,3 +22,4 @@ from . import test_details
 from . import test_background_job
 from . import test_loadtest
 from . import test_campaign
+from . import test_campaign_channels

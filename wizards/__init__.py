@@ -5,3 +5,4 @@ from . import crm_profile_assign
 from . import crm_address_export
 from . import crm_letter_print
 from . import base_partner_merge_automatic_wizard
+from . import crm_campaign_response

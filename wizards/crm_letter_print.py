@@ -16,11 +16,18 @@ class CrmLetterPrint(models.TransientModel):
     template_id = fields.Many2one('crm.letter.template', string='Letter', required=True,
                                   default=lambda self: self._default_template())
     target_group_id = fields.Many2one('crm.target.group', string='Target Group', readonly=True)
+    campaign_id = fields.Many2one('utm.campaign', string='Campaign', compute='_compute_campaign_id', store=True,
+                                  readonly=False, help="The letters count for this campaign: each recipient's "
+                                                       "campaign history shows the letter.")
     letter_date = fields.Date('Date', required=True, default=fields.Date.context_today)
     partner_count = fields.Integer('Letters', compute='_compute_counts')
     missing_count = fields.Integer('Without address', compute='_compute_counts')
     in_background = fields.Boolean(compute='_compute_counts',
                                    help="More letters than one request prints in time: a background job prints them.")
+
+    @api.depends('target_group_id')
+    def _compute_campaign_id(self):
+        self.env['utm.campaign']._stamp_campaign_of_target_group(self)
 
     @api.depends('partner_domain')
     def _compute_counts(self):
@@ -34,8 +41,12 @@ class CrmLetterPrint(models.TransientModel):
     def action_print(self):
         """A few hundred letters come out at once; more are printed in the background."""
         self.ensure_one()
+        if self.campaign_id:
+            self.campaign_id.check_access('read')
         if not self.in_background:
             action = self.env.ref('crm_target_groups.crm_letter_print_report').report_action(self)
+            self.env['crm.campaign.touch']._log_letters(
+                self.env['crm.letter.run']._recipient_ids(self._domain()), self.campaign_id)
             return dict(action, close_on_report_download=True)
         # letter runs are read-only to users: the server records who asked (the run prints as them)
         self.template_id.check_access('read')
@@ -44,7 +55,8 @@ class CrmLetterPrint(models.TransientModel):
             'name': self.env._("%(letter)s - %(recipients)s", letter=self.template_id.name,
                                recipients=self.target_group_id.name or self.letter_date),
             'template_id': self.template_id.id, 'target_group_id': self.target_group_id.id,
-            'letter_date': self.letter_date, 'partner_domain': self.partner_domain, 'user_id': self.env.uid})
+            'letter_date': self.letter_date, 'partner_domain': self.partner_domain, 'user_id': self.env.uid,
+            'campaign_id': self.campaign_id.id})
         return {
             'type': 'ir.actions.act_window', 'res_model': 'crm.letter.run', 'res_id': run.id,
             'view_mode': 'form', 'views': [(False, 'form')], 'target': 'current',
