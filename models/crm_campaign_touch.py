@@ -1,7 +1,7 @@
 import re
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools import int_array
@@ -154,9 +154,10 @@ class CrmCampaignTouch(models.Model):
     def _log_response(self, partner, campaign, channel, note):
         """A personal response of partner to campaign (may be empty) through channel, and a To-Do
         about it for who follows the contact up: the one way responses are logged (the response
-        wizard, the phone system). The touch is created with the user's rights (a Target Groups
-        user logs responses of contacts they may read); the activity by the server, since logging
-        a response on a contact needs no right to edit the contact.
+        wizard, the phone system). Touches are server records (users may not create them, so that
+        nobody logs one in another's name or of another kind): a Target Groups user logs responses
+        of contacts and campaigns they may read, here, as themselves; the activity too, since
+        logging a response on a contact needs no right to edit the contact.
 
         :return: (touch, activity)
         """
@@ -164,8 +165,10 @@ class CrmCampaignTouch(models.Model):
         partner.check_access('read')
         if campaign:
             campaign.check_access('read')
-        touch = self.create({'partner_id': partner.id, 'campaign_id': campaign.id, 'kind': 'response',
-                             'response_channel': channel, 'note': note})
+        if not self.env.user.has_group('crm_target_groups.group_crm_target_groups_user'):
+            raise AccessError(self.env._("Logging a response needs the Target Groups user right."))
+        touch = self.sudo().create({'partner_id': partner.id, 'campaign_id': campaign.id, 'kind': 'response',
+                                    'response_channel': channel, 'note': note, 'user_id': self.env.uid}).sudo(False)
         label = dict(self._fields['response_channel']._description_selection(self.env))[channel]
         summary = self.env._("%(channel)s: %(campaign)s", channel=label, campaign=campaign.display_name) \
             if campaign else self.env._("%(channel)s (no campaign)", channel=label)

@@ -222,12 +222,14 @@ class TestCampaign(HttpCase, TargetGroupsCommon):
         self.assertEqual(self._statistics(self.parent)['cost'], 450.0)
         as_manager.create({'campaign_id': self.parent.id, 'name': 'Porto', 'amount': 50}).unlink()
 
+        # touches are server records: a user logs a response through the one method, as themselves
         Touch = self.env['crm.campaign.touch'].with_user(self.user_plain)
-        response = Touch.create({'partner_id': self.partner_anna.id, 'campaign_id': self.parent.id,
-                                 'kind': 'response', 'response_channel': 'email'})
-        self.assertEqual(response.medium_id, self.env.ref('utm.utm_medium_email'))
-        with self.assertRaises(AccessError):
-            Touch.create({'partner_id': self.partner_anna.id, 'campaign_id': self.parent.id, 'kind': 'letter'})
+        response, _activity = Touch._log_response(self.partner_anna, self.parent, 'email', "Schreibt zurück")
+        self.assertEqual((response.medium_id, response.user_id), (self.env.ref('utm.utm_medium_email'), self.user_plain))
+        for kind in ('letter', 'response'):
+            with self.assertRaises(AccessError):
+                Touch.create({'partner_id': self.partner_anna.id, 'campaign_id': self.parent.id, 'kind': kind,
+                              'response_channel': 'email', 'user_id': self.user_manager.id})
         with self.assertRaises(AccessError):
             response.note = 'geändert'
         self.env['crm.campaign.touch'].with_user(self.user_manager).create(
@@ -235,7 +237,7 @@ class TestCampaign(HttpCase, TargetGroupsCommon):
         # a response of a contact one may open but who carries a hidden profile: logged, and then
         # left out like every other row of hers
         Outsider = self.env['crm.campaign.touch'].with_user(self.user_outsider)
-        Outsider.create({'partner_id': self.partner_dora.id, 'kind': 'response', 'response_channel': 'visit'})
+        Outsider._log_response(self.partner_dora, self.env['utm.campaign'], 'visit', "")
         self.assertFalse(Outsider.search([('partner_id', '=', self.partner_dora.id)]))
 
     def test_campaign_form_for_each_role(self):
