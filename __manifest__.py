@@ -28,6 +28,7 @@
         'views/crm_call_outcome_views.xml',
         'views/ir_actions_server_views.xml',
         'views/utm_campaign_views.xml',
+        'views/sale_order_views.xml',
         'wizards/crm_profile_merge_views.xml',
         'wizards/crm_profile_delete_views.xml',
         'wizards/crm_profile_assign_views.xml',
@@ -36,6 +37,8 @@
         'wizards/crm_campaign_response_views.xml',
         'report/crm_letter_print_reports.xml',
         'report/crm_letter_print_templates.xml',
+        'report/utm_campaign_reports.xml',
+        'report/utm_campaign_templates.xml',
         'views/crm_target_groups_menus.xml',
     ],
     'demo': [

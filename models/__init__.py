@@ -17,3 +17,4 @@ from . import crm_campaign_touch
 from . import crm_campaign_history  # its view reads the touches' table (made in this order)
 from . import crm_campaign_cost
 from . import utm_campaign
+from . import sale_order

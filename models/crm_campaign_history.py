@@ -27,6 +27,19 @@ ID_STEP = 16
 # what counts as a contact reached, and as a contact's answer
 REACHED = ('sent', 'letter', 'call')
 RESPONDED = ('response', 'replied')
+# what counts as a contact touched by a campaign, for sales attribution: every event the campaign
+# caused at the contact (not a bounce, which reached nobody; not the contact's own leads and orders)
+TOUCHED = ('sent', 'opened', 'clicked', 'replied', 'letter', 'call', 'response')
+# the sources' columns the view reads: flushed before every search, so that what the ORM still
+# holds (an order's campaign just attributed, a touch just logged) is counted
+SOURCE_FIELDS = {
+    'mailing.trace': None,
+    'mailing.mailing': ['medium_id', 'user_id'],
+    'crm.campaign.touch': None,
+    'crm.lead': ['partner_id', 'campaign_id', 'medium_id', 'user_id', 'won_status', 'date_closed'],
+    'sale.order': ['partner_id', 'campaign_id', 'medium_id', 'state', 'date_order', 'user_id', 'amount_untaxed'],
+    'sale.order.line': ['order_id', 'untaxed_amount_invoiced', 'product_uom_qty', 'display_type'],
+}
 # the largest id a row can have (int4 source ids), and below 2**53, which the web client keeps exact
 MAX_VIEW_ID = (2 ** 31) * ID_STEP
 
@@ -156,6 +169,8 @@ class CrmCampaignHistory(models.Model):
     def _search(self, domain, *args, **kwargs):
         """Rows asked for by id (every read) are found through their source's primary key: an id
         is an expression PostgreSQL cannot look up (see ID_STEP)."""
+        for model, names in SOURCE_FIELDS.items():
+            self.env[model].flush_model(names)
         query = super()._search(domain, *args, **kwargs)
         if query.is_empty():
             return query
@@ -195,3 +210,44 @@ class CrmCampaignHistory(models.Model):
             hidden = {partner_id for partner_id, in self.env.cr.fetchall()}
         for record in records:
             record.partner_visible = record.partner_id.id not in hidden
+
+    @api.model
+    def _latest_campaign_touches(self, references):
+        """The campaign to attribute a document to, for many documents in one query.
+
+        `references` maps a key (e.g. an order's id) to (commercial partner id, reference
+        datetime). The touches (TOUCHED) of every contact of that commercial partner (the company
+        and its people: campaigns touch people, orders are often placed by the company) at or
+        before the reference are grouped per campaign; among the campaigns whose response window
+        (`campaign_response_days` after their last touch) still covers the reference, the one
+        touched last wins. Returns {key: (campaign id, last touch)} for the keys that found one.
+
+        Attribution is a fact of the document, the same whoever saves it: it reads every touch
+        (superuser), not only those of the contacts the current user may see.
+        """
+        references = {key: ref for key, ref in references.items() if ref[0] and ref[1]}
+        if not references:
+            return {}
+        commercial_ids = {commercial_id for commercial_id, _date in references.values()}
+        partners = self.env['res.partner'].sudo().with_context(active_test=False).search(
+            [('commercial_partner_id', 'in', list(commercial_ids))])
+        self.env['res.partner'].flush_model(['commercial_partner_id'])
+        self.env['utm.campaign'].flush_model(['campaign_response_days'])
+        history = self.sudo().with_context(active_test=False)._search([
+            ('partner_id', 'in', partners.ids), ('event', 'in', TOUCHED), ('campaign_id', '!=', False)])
+        keys = sorted(references)
+        rows = self.env.execute_query(SQL("""
+            SELECT DISTINCT ON (o.key) o.key, t.campaign_id, max(t.date) AS last_touch
+              FROM unnest(%(keys)s::int[], %(commercial_ids)s::int[], %(dates)s::timestamp[])
+                   AS o (key, commercial_id, ref)
+              JOIN res_partner p ON p.commercial_partner_id = o.commercial_id
+              JOIN (%(history)s) t ON t.partner_id = p.id AND t.date <= o.ref
+              JOIN utm_campaign c ON c.id = t.campaign_id
+          GROUP BY o.key, o.ref, t.campaign_id, c.campaign_response_days
+            HAVING max(t.date) + make_interval(days => c.campaign_response_days) >= o.ref
+          ORDER BY o.key, last_touch DESC, t.campaign_id DESC
+        """, keys=keys, commercial_ids=[references[key][0] for key in keys],
+            dates=[references[key][1] for key in keys],
+            history=history.select(*(SQL.identifier(history.table, name)
+                                     for name in ('partner_id', 'campaign_id', 'date')))))
+        return {key: (campaign_id, last_touch) for key, campaign_id, last_touch in rows}

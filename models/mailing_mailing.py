@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 # what decides who receives a mailing: the user who last set it chose the recipients
 RECIPIENT_FIELDS = {'mailing_domain', 'crm_target_group_id', 'mailing_model_id', 'mailing_filter_id'}
@@ -24,12 +25,40 @@ class MailingMailing(models.Model):
     crm_recipients_uid = fields.Many2one(
         'res.users', string='Recipients chosen by', readonly=True,
         help="Recorded by the server: the contacts are those this user may reach.")
+    # A/B testing: a winner selection of the campaign (utm.campaign) names this field
+    crm_response_ratio = fields.Float(
+        'Personal Response Rate', compute='_compute_crm_response_ratio',
+        help="Recipients who responded personally in the mailing's campaign (call, email, visit) after "
+             "the mailing was sent to them, in percent of the recipients it was sent to.")
 
     @api.depends('crm_target_group_id')
     def _compute_mailing_domain(self):
         super()._compute_mailing_domain()
         for mailing in self.filtered('crm_target_group_id'):
             mailing.mailing_domain = repr([('crm_target_group_ids', 'in', mailing.crm_target_group_id.ids)])
+
+    def _compute_crm_response_ratio(self):
+        """A rate, like Odoo's own winner selections (open, click, reply rate): A/B mailings go
+        to samples of different sizes. Read from the campaign history, so that a user counts the
+        contacts they may see; Odoo picks the winner as superuser, over all recipients."""
+        mailings = self.filtered(lambda mailing: isinstance(mailing.id, int) and mailing.campaign_id)
+        ratios = {}
+        if mailings:
+            History = self.env['crm.campaign.history'].with_context(active_test=False)
+            columns = ('partner_id', 'campaign_id', 'date', 'mailing_id')
+            sent = History._search([('mailing_id', 'in', mailings.ids), ('event', '=', 'sent')])
+            responses = History._search([('campaign_id', 'in', mailings.campaign_id.ids), ('event', '=', 'response')])
+            rows = self.env.execute_query(SQL("""
+                SELECT s.mailing_id, count(DISTINCT s.partner_id), count(DISTINCT r.partner_id)
+                  FROM (%(sent)s) s
+                  LEFT JOIN (%(responses)s) r
+                         ON r.partner_id = s.partner_id AND r.campaign_id = s.campaign_id AND r.date >= s.date
+              GROUP BY s.mailing_id
+            """, sent=sent.select(*(SQL.identifier(sent.table, name) for name in columns)),
+                responses=responses.select(*(SQL.identifier(responses.table, name) for name in columns))))
+            ratios = {mailing_id: 100.0 * responding / recipients for mailing_id, recipients, responding in rows}
+        for mailing in self:
+            mailing.crm_response_ratio = ratios.get(mailing.id, 0.0)
 
     @api.onchange('crm_target_group_id')
     def _onchange_crm_target_group_id(self):

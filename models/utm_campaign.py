@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .crm_campaign_history import REACHED, RESPONDED
@@ -103,6 +104,11 @@ class UtmCampaign(models.Model):
     campaign_roi = _statistic(fields.Float, 'ROI (%)',
                               help="(Revenue - Cost) / Cost, in percent; empty while there is no cost.")
     campaign_has_roi = _statistic(fields.Boolean, 'Has ROI')
+
+    # A/B testing: the winner by personal responses too (mailing.mailing.crm_response_ratio); by
+    # revenue Odoo's bridge already offers it ('sale_invoiced_amount', mass_mailing_sale)
+    ab_testing_winner_selection = fields.Selection(selection_add=[
+        ('crm_response_ratio', 'Highest Personal Response Rate')])
 
     _campaign_response_days_positive = models.Constraint(
         'CHECK(campaign_response_days > 0)', "The response window must be at least one day.")
@@ -330,3 +336,44 @@ class UtmCampaign(models.Model):
             raise ValidationError(self.env._(
                 "%(campaign)s cannot be placed below itself or one of its own sub-campaigns.",
                 campaign=self[0].display_name))
+
+    # ------------------------------------------------------------
+    # REPORT (campaign report, report/utm_campaign_templates.xml)
+    # ------------------------------------------------------------
+
+    def _campaign_report_channels(self):
+        """The report's table per channel, sub-campaigns included: contacts reached and
+        responding (the history as the user sees it, like the statistics) and the cost lines."""
+        self.ensure_one()
+        History = self.env['crm.campaign.history'].with_context(active_test=False)
+        domain = Domain('campaign_id', 'child_of', self.ids)
+        rows = defaultdict(lambda: {'reached': 0, 'responding': 0, 'cost': 0.0})
+        for key, events in (('reached', REACHED), ('responding', RESPONDED)):
+            for medium, count in History._read_group(
+                    domain & Domain('event', 'in', events), ['medium_id'], ['partner_id:count_distinct']):
+                rows[medium][key] = count
+        for medium, amount in self.env['crm.campaign.cost']._read_group(domain, ['medium_id'], ['amount:sum']):
+            rows[medium]['cost'] = amount
+        return sorted(({'name': medium.name or self.env._("No channel"), **values} for medium, values in rows.items()),
+                      key=lambda row: (-row['reached'], row['name']))
+
+    def _campaign_report_top_products(self, limit=10):
+        """The products sold most by the confirmed orders of the campaign and its sub-campaigns
+        (best revenue first): the orders are those of the history as the user sees it, their lines
+        read in SQL, as a Target Groups user reads the sales statistics without Sales rights."""
+        self.ensure_one()
+        orders = self.env['crm.campaign.history'].with_context(active_test=False)._search(
+            [('campaign_id', 'child_of', self.ids), ('event', '=', 'order')])
+        self.env['sale.order.line'].flush_model(
+            ['order_id', 'product_id', 'product_uom_qty', 'price_subtotal', 'display_type'])
+        rows = self.env.execute_query(SQL("""
+            SELECT line.product_id, sum(line.product_uom_qty), sum(line.price_subtotal)
+              FROM sale_order_line line
+             WHERE line.order_id IN (%(orders)s) AND line.product_id IS NOT NULL AND line.display_type IS NULL
+          GROUP BY line.product_id
+          ORDER BY sum(line.price_subtotal) DESC, sum(line.product_uom_qty) DESC, line.product_id
+             LIMIT %(limit)s
+        """, orders=orders.select(SQL.identifier(orders.table, 'record_id')), limit=limit))
+        products = self.env['product.product'].browse([product_id for product_id, _qty, _revenue in rows])
+        return [{'product': product, 'quantity': qty, 'revenue': revenue}
+                for product, (_id, qty, revenue) in zip(products, rows)]

@@ -23,3 +23,5 @@ from . import test_background_job
 from . import test_loadtest
 from . import test_campaign
 from . import test_campaign_channels
+from . import test_campaign_sales
+from . import test_campaign_report
