@@ -222,18 +222,20 @@ class CrmCampaignHistory(models.Model):
         (`campaign_response_days` after their last touch) still covers the reference, the one
         touched last wins. Returns {key: (campaign id, last touch)} for the keys that found one.
 
-        Attribution is a fact of the document, the same whoever saves it: it reads every touch
-        (superuser), not only those of the contacts the current user may see.
+        The one definition of "the campaign whose response window covers a date". It reads the
+        history as this environment does: attribution, a fact of the document whoever saves it,
+        as superuser; the campaign a user's response defaults to, as that user (a contact hidden
+        from them in the history is attributed nothing by them either).
         """
         references = {key: ref for key, ref in references.items() if ref[0] and ref[1]}
         if not references:
             return {}
         commercial_ids = {commercial_id for commercial_id, _date in references.values()}
-        partners = self.env['res.partner'].sudo().with_context(active_test=False).search(
+        partners = self.env['res.partner'].with_context(active_test=False).search(
             [('commercial_partner_id', 'in', list(commercial_ids))])
         self.env['res.partner'].flush_model(['commercial_partner_id'])
         self.env['utm.campaign'].flush_model(['campaign_response_days'])
-        history = self.sudo().with_context(active_test=False)._search([
+        history = self.with_context(active_test=False)._search([
             ('partner_id', 'in', partners.ids), ('event', 'in', TOUCHED), ('campaign_id', '!=', False)])
         keys = sorted(references)
         rows = self.env.execute_query(SQL("""

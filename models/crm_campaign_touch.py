@@ -187,22 +187,12 @@ class CrmCampaignTouch(models.Model):
 
     @api.model
     def _campaign_in_window(self, partner, when=None):
-        """The campaign that last reached partner (mail sent, letter, call) with its response window
-        still open at `when` (now), as the campaign history shows it to the user (a contact hidden
-        from them there is attributed nothing by them either); empty if none."""
-        # imported here: at the top it would define the history (a view of this table) before it
-        from .crm_campaign_history import REACHED  # noqa: PLC0415
-        History = self.env['crm.campaign.history'].with_context(active_test=False)
-        query = History._search([('partner_id', '=', partner.id), ('event', 'in', REACHED),
-                                 ('campaign_id', '!=', False)])
-        self.env['utm.campaign'].flush_model(['campaign_response_days'])
-        rows = self.env.execute_query(SQL("""
-            SELECT h.campaign_id FROM (%(history)s) h JOIN utm_campaign c ON c.id = h.campaign_id
-             WHERE h.date + c.campaign_response_days * interval '1 day' >= %(when)s
-          ORDER BY h.date DESC LIMIT 1
-        """, history=query.select(SQL.identifier(query.table, 'campaign_id'), SQL.identifier(query.table, 'date')),
-            when=when or fields.Datetime.now()))
-        return self.env['utm.campaign'].browse(rows[0][0] if rows else [])
+        """The campaign that last touched partner's company (any of its contacts) with its
+        response window still open at `when` (now), as the campaign history shows it to the user
+        (crm.campaign.history._latest_campaign_touches); empty if none."""
+        found = self.env['crm.campaign.history']._latest_campaign_touches(
+            {partner.id: (partner.commercial_partner_id.id, when or fields.Datetime.now())})
+        return self.env['utm.campaign'].browse(found[partner.id][0] if partner.id in found else [])
 
     @api.model
     def _campaign_of_number(self, number):

@@ -88,7 +88,7 @@ class SaleOrder(models.Model):
                                and (not order.campaign_id or order.campaign_attributed))
         if not orders:
             return
-        found = self.env['crm.campaign.history']._latest_campaign_touches({
+        found = self.env['crm.campaign.history'].sudo()._latest_campaign_touches({
             order.id: (order.partner_id.commercial_partner_id.id, order.date_order) for order in orders})
         outcomes = defaultdict(lambda: self.browse())
         for order in orders:
