@@ -271,10 +271,13 @@ class TestCampaignChannels(HttpCase, TargetGroupsCommon):
         self.assertEqual((activity.res_model, activity.res_id, activity.summary),
                          ('res.partner', self.partner_anna.id, 'Inbound call: Hotline-Aktion'))
 
-        # a dialled number of no campaign: the campaign that reached the contact within its window
+        # a dialled number of no campaign: the campaign that last touched the contact within its
+        # window, and the hotline call just logged is such a touch
         self._letter_touch(self.partner_anna, self.campaign, days_ago=20)
         result = self._call({'caller': '0049 89 123-45-67', 'dialled': '0800 999'})
-        self.assertEqual((result['partner_id'], result['campaign_id']), (self.partner_anna.id, self.campaign.id))
+        self.assertEqual((result['partner_id'], result['campaign_id']), (self.partner_anna.id, hotline.id))
+        # once the hotline's window has closed, the campaign of the letter
+        self._touches(campaign_id=hotline.id).date = datetime.now() - timedelta(days=100)
         result = self._call({'caller': '089/1234567'})
         self.assertEqual(result['campaign_id'], self.campaign.id)
 
