@@ -266,3 +266,14 @@ class TestCampaign(HttpCase, TargetGroupsCommon):
             for table in ('mailing_trace', 'crm_campaign_touch', 'crm_lead', 'sale_order'):
                 self.assertNotIn(f'Seq Scan on {table} ', plan, domain)
         self.env.cr.execute(SQL("RESET enable_seqscan"))
+
+    def test_tour_plan_a_campaign_and_open_the_contacts_behind_a_number(self):
+        """As a manager: plan a sub-campaign, read the parent's numbers, open its reached contacts."""
+        spring = self.env['utm.campaign'].create({'title': 'Tour-Frühjahr'})
+        anna, bruno = self.env['res.partner'].create([{'name': 'Tour Anna'}, {'name': 'Tour Bruno'}])
+        Touch = self.env['crm.campaign.touch']
+        Touch.create([{'partner_id': partner.id, 'campaign_id': spring.id, 'kind': 'letter'} for partner in anna | bruno])
+        Touch.create({'partner_id': anna.id, 'campaign_id': spring.id, 'kind': 'response', 'response_channel': 'visit'})
+        self.start_tour('/odoo/action-crm_target_groups.utm_campaign_action', 'crm_campaign_plan_and_statistics',
+                        login='tg_manager')
+        self.assertEqual(self.env['utm.campaign'].search([('title', '=', 'Herbstaktion Nachfass')]).parent_id, spring)
