@@ -18,3 +18,4 @@ from . import crm_campaign_history  # its view reads the touches' table (made in
 from . import crm_campaign_cost
 from . import utm_campaign
 from . import sale_order
+from . import crm_campaign_contact  # its triggers read the campaigns' and orders' columns (made in this order)

@@ -30,6 +30,28 @@ RESPONDED = ('response', 'replied')
 # what counts as a contact touched by a campaign, for sales attribution: every event the campaign
 # caused at the contact (not a bounce, which reached nobody; not the contact's own leads and orders)
 TOUCHED = ('sent', 'opened', 'clicked', 'replied', 'letter', 'call', 'response')
+# Where each event of the sources happened: the one definition the view (a row per event) and
+# the campaign contacts (crm.campaign.contact: a count per event) share. (code, event, the date
+# it happened, NULL where it did not), over a trace `t` and a lead `l`; then the rows that count.
+TRACE_EVENTS = [
+    (1, 'sent', "CASE WHEN t.sent_datetime IS NOT NULL OR t.trace_status IN ('pending', 'sent', 'open', 'reply')"
+                " THEN coalesce(t.sent_datetime, t.create_date) END"),
+    (2, 'opened', "t.open_datetime"),
+    (3, 'clicked', "t.links_click_datetime"),
+    (4, 'replied', "t.reply_datetime"),
+    (5, 'bounced', "CASE WHEN t.trace_status = 'bounce' THEN t.write_date END"),
+]
+TRACE_ROWS = "t.model = 'res.partner' AND t.is_test_trace IS NOT TRUE"
+LEAD_EVENTS = [
+    (9, 'lead', "l.create_date"),
+    (10, 'won', "CASE WHEN l.won_status = 'won' THEN coalesce(l.date_closed, l.write_date) END"),
+]
+LEAD_ROWS = "l.partner_id IS NOT NULL AND l.campaign_id IS NOT NULL"
+# an order `o` is a quotation or a confirmed order; a confirmed order's lines `line` give what it sold
+ORDER_ROWS = "o.campaign_id IS NOT NULL AND o.state IN ('draft', 'sent', 'sale')"
+ORDER_CONFIRMED = "o.state = 'sale'"
+LINES_QUANTITY = "sum(line.product_uom_qty) FILTER (WHERE line.display_type IS NULL)"
+LINES_INVOICED = "sum(line.untaxed_amount_invoiced)"
 # the sources' columns the view reads: flushed before every search, so that what the ORM still
 # holds (an order's campaign just attributed, a touch just logged) is counted
 SOURCE_FIELDS = {
@@ -42,6 +64,11 @@ SOURCE_FIELDS = {
 }
 # the largest id a row can have (int4 source ids), and below 2**53, which the web client keeps exact
 MAX_VIEW_ID = (2 ** 31) * ID_STEP
+
+
+def _values(events):
+    """The VALUES list of (code, event, date) rows of TRACE_EVENTS or LEAD_EVENTS."""
+    return SQL(", ").join(SQL("(%s, %s, %s)", code, event, SQL(date)) for code, event, date in events)
 
 
 class CrmCampaignHistory(models.Model):
@@ -80,7 +107,8 @@ class CrmCampaignHistory(models.Model):
                                  groups='mass_mailing.group_mass_mailing_user')
     lead_id = fields.Many2one('crm.lead', string='Lead/Opportunity', readonly=True,
                               groups='sales_team.group_sale_salesman')
-    order_id = fields.Many2one('sale.order', string='Order', readonly=True, groups='sales_team.group_sale_salesman')
+    order_id = fields.Many2one('sale.order', string='Sales Order', readonly=True,
+                               groups='sales_team.group_sale_salesman')
     touch_id = fields.Many2one('crm.campaign.touch', string='Touch', readonly=True)
     response_channel = fields.Selection(related='touch_id.response_channel')
     note = fields.Text(related='touch_id.note')
@@ -125,16 +153,8 @@ class CrmCampaignHistory(models.Model):
                        NULL::int AS touch_id
                   FROM mailing_trace t
                   JOIN mailing_mailing m ON m.id = t.mass_mailing_id
-                 CROSS JOIN LATERAL (VALUES
-                       (1, 'sent', CASE WHEN t.sent_datetime IS NOT NULL
-                                          OR t.trace_status IN ('pending', 'sent', 'open', 'reply')
-                                        THEN coalesce(t.sent_datetime, t.create_date) END),
-                       (2, 'opened', t.open_datetime),
-                       (3, 'clicked', t.links_click_datetime),
-                       (4, 'replied', t.reply_datetime),
-                       (5, 'bounced', CASE WHEN t.trace_status = 'bounce' THEN t.write_date END)
-                 ) AS e (code, event, date)
-                 WHERE t.model = 'res.partner' AND t.is_test_trace IS NOT TRUE AND e.date IS NOT NULL
+                 CROSS JOIN LATERAL (VALUES %(trace_events)s) AS e (code, event, date)
+                 WHERE %(trace_rows)s AND e.date IS NOT NULL
             UNION ALL
                 SELECT c.id::bigint * %(step)s + 8, c.id, c.partner_id, c.campaign_id, c.medium_id, c.kind,
                        c.date, c.user_id, NULL, NULL, NULL, c.mailing_id, NULL, NULL, c.id
@@ -143,34 +163,31 @@ class CrmCampaignHistory(models.Model):
                 SELECT l.id::bigint * %(step)s + e.code, l.id, l.partner_id, l.campaign_id, l.medium_id,
                        e.event, e.date, l.user_id, NULL, NULL, NULL, NULL, l.id, NULL, NULL
                   FROM crm_lead l
-                 CROSS JOIN LATERAL (VALUES
-                       (9, 'lead', l.create_date),
-                       (10, 'won', CASE WHEN l.won_status = 'won' THEN coalesce(l.date_closed, l.write_date) END)
-                 ) AS e (code, event, date)
-                 WHERE l.partner_id IS NOT NULL AND l.campaign_id IS NOT NULL AND e.date IS NOT NULL
+                 CROSS JOIN LATERAL (VALUES %(lead_events)s) AS e (code, event, date)
+                 WHERE %(lead_rows)s AND e.date IS NOT NULL
             UNION ALL
-                SELECT o.id::bigint * %(step)s + CASE WHEN o.state = 'sale' THEN 13 ELSE 12 END, o.id,
+                SELECT o.id::bigint * %(step)s + CASE WHEN %(confirmed)s THEN 13 ELSE 12 END, o.id,
                        o.partner_id, o.campaign_id, o.medium_id,
-                       CASE WHEN o.state = 'sale' THEN 'order' ELSE 'quotation' END,
+                       CASE WHEN %(confirmed)s THEN 'order' ELSE 'quotation' END,
                        o.date_order, o.user_id, o.amount_untaxed, lines.invoiced, lines.quantity,
                        NULL, NULL, o.id, NULL
                   FROM sale_order o
                   -- a confirmed order's lines, one pass per order
                   LEFT JOIN LATERAL (
-                       SELECT sum(line.untaxed_amount_invoiced) AS invoiced,
-                              sum(line.product_uom_qty) FILTER (WHERE line.display_type IS NULL) AS quantity
-                         FROM sale_order_line line WHERE line.order_id = o.id AND o.state = 'sale'
+                       SELECT %(lines_invoiced)s AS invoiced, %(lines_quantity)s AS quantity
+                         FROM sale_order_line line WHERE line.order_id = o.id AND %(confirmed)s
                   ) lines ON TRUE
-                 WHERE o.campaign_id IS NOT NULL AND o.state IN ('draft', 'sent', 'sale')
+                 WHERE %(order_rows)s
             )
-        """, step=ID_STEP))
+        """, step=ID_STEP, trace_events=_values(TRACE_EVENTS), trace_rows=SQL(TRACE_ROWS),
+            lead_events=_values(LEAD_EVENTS), lead_rows=SQL(LEAD_ROWS), order_rows=SQL(ORDER_ROWS),
+            confirmed=SQL(ORDER_CONFIRMED), lines_invoiced=SQL(LINES_INVOICED), lines_quantity=SQL(LINES_QUANTITY)))
 
     @api.model
     def _search(self, domain, *args, **kwargs):
         """Rows asked for by id (every read) are found through their source's primary key: an id
         is an expression PostgreSQL cannot look up (see ID_STEP)."""
-        for model, names in SOURCE_FIELDS.items():
-            self.env[model].flush_model(names)
+        self._flush_sources()
         query = super()._search(domain, *args, **kwargs)
         if query.is_empty():
             return query
@@ -186,6 +203,12 @@ class CrmCampaignHistory(models.Model):
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
+
+    @api.model
+    def _flush_sources(self):
+        """Writes what the ORM still holds of the sources (SOURCE_FIELDS) to the database."""
+        for model, names in SOURCE_FIELDS.items():
+            self.env[model].flush_model(names)
 
     @api.model
     def _hidden_profile_carriers(self):

@@ -23,6 +23,8 @@ STATISTIC_EVENTS = {
     'campaign_won_count': ('won',),
     'campaign_order_count': ('order',),
 }
+# the statistics that count documents (leads, won opportunities, orders), not contacts
+DOCUMENT_STATISTICS = ('campaign_lead_count', 'campaign_won_count', 'campaign_order_count')
 
 
 def _statistic(field_type, string, **kwargs):
@@ -71,8 +73,6 @@ class UtmCampaign(models.Model):
 
     # statistics, over the campaign and its sub-campaigns, all from _compute_campaign_statistics
     campaign_reached_count = _statistic(fields.Integer, 'Reached', help="Contacts sent a mail, a letter or called.")
-    campaign_reached_by_channel = fields.Char(
-        'Reached per Channel', compute='_compute_campaign_reached_by_channel', groups=TARGET_GROUPS_USER)
     campaign_mailed_count = _statistic(fields.Integer, 'Mailed', help="Contacts sent a mail.")
     campaign_letter_count = _statistic(fields.Integer, 'Letters', help="Contacts sent a letter.")
     campaign_called_count = _statistic(fields.Integer, 'Called', help="Contacts called by the call centre.")
@@ -127,52 +127,23 @@ class UtmCampaign(models.Model):
             campaign.display_name = " / ".join(reversed(titles))
 
     def _compute_campaign_statistics(self):
-        """All statistics in one aggregate over the campaign history, per campaign with its
-        sub-campaigns (parent_path); the history's search applies its privacy rule. Contacts are
-        counted once however many events they have; leads, wins and orders are documents."""
+        """All statistics in one aggregate over the campaign contacts (a row per contact of the
+        campaign with its sub-campaigns), as the user's search returns them (the privacy rule of
+        the history). Contacts are counted once however many events they have; leads, wins and
+        orders are documents."""
         campaigns = self.filtered(lambda campaign: isinstance(campaign.id, int))
-        totals = {row['campaign_id']: row for row in campaigns._campaign_aggregate(SQL("""
-                       bool_or(h.event IN %(reached)s) AS reached, bool_or(h.event = 'sent') AS mailed,
-                       bool_or(h.event = 'letter') AS letters, bool_or(h.event = 'call') AS called,
-                       bool_or(h.event = 'opened') AS opened, bool_or(h.event = 'clicked') AS clicked,
-                       bool_or(h.event = 'replied') AS replied, bool_or(h.event = 'response') AS response,
-                       bool_or(h.event IN %(responded)s) AS responding,
-                       count(*) FILTER (WHERE h.event = 'lead') AS leads,
-                       count(*) FILTER (WHERE h.event = 'won') AS won,
-                       count(*) FILTER (WHERE h.event = 'order') AS orders,
-                       sum(h.quantity) FILTER (WHERE h.event = 'order') AS quantity,
-                       sum(h.amount) FILTER (WHERE h.event = 'order') AS revenue,
-                       sum(h.amount_invoiced) FILTER (WHERE h.event = 'order') AS invoiced
-        """, reached=REACHED, responded=RESPONDED), SQL("""
-                       count(*) FILTER (WHERE reached) AS reached, count(*) FILTER (WHERE mailed) AS mailed,
-                       count(*) FILTER (WHERE letters) AS letters, count(*) FILTER (WHERE called) AS called,
-                       count(*) FILTER (WHERE opened) AS opened, count(*) FILTER (WHERE clicked) AS clicked,
-                       count(*) FILTER (WHERE replied) AS replied, count(*) FILTER (WHERE response) AS response,
-                       count(*) FILTER (WHERE responding) AS responding,
-                       sum(leads) AS leads, sum(won) AS won, sum(orders) AS orders,
-                       coalesce(sum(quantity), 0) AS quantity, coalesce(sum(revenue), 0) AS revenue,
-                       coalesce(sum(invoiced), 0) AS invoiced
-        """))}
+        totals = campaigns._campaign_totals()
         costs = campaigns._campaign_costs()
         for campaign in self:
             row = totals.get(campaign.id, {})
-            reached, mailed, responding = row.get('reached', 0), row.get('mailed', 0), row.get('responding', 0)
-            orders, revenue, cost = row.get('orders', 0), row.get('revenue', 0.0), costs.get(campaign.id, 0.0)
-            campaign.campaign_reached_count = reached
-            campaign.campaign_mailed_count = mailed
-            campaign.campaign_letter_count = row.get('letters', 0)
-            campaign.campaign_called_count = row.get('called', 0)
-            campaign.campaign_opened_count = row.get('opened', 0)
-            campaign.campaign_clicked_count = row.get('clicked', 0)
-            campaign.campaign_open_rate = 100.0 * row.get('opened', 0) / mailed if mailed else 0.0
-            campaign.campaign_click_rate = 100.0 * row.get('clicked', 0) / mailed if mailed else 0.0
-            campaign.campaign_replied_count = row.get('replied', 0)
-            campaign.campaign_response_count = row.get('response', 0)
-            campaign.campaign_responding_count = responding
+            reached, mailed = row.get('campaign_reached_count', 0), row.get('campaign_mailed_count', 0)
+            responding, orders = row.get('campaign_responding_count', 0), row.get('campaign_order_count', 0)
+            revenue, cost = row.get('revenue', 0.0), costs.get(campaign.id, 0.0)
+            for statistic in STATISTIC_EVENTS:
+                campaign[statistic] = row.get(statistic, 0)
+            campaign.campaign_open_rate = 100.0 * campaign.campaign_opened_count / mailed if mailed else 0.0
+            campaign.campaign_click_rate = 100.0 * campaign.campaign_clicked_count / mailed if mailed else 0.0
             campaign.campaign_response_rate = 100.0 * responding / reached if reached else 0.0
-            campaign.campaign_lead_count = row.get('leads', 0)
-            campaign.campaign_won_count = row.get('won', 0)
-            campaign.campaign_order_count = orders
             campaign.campaign_product_qty = row.get('quantity', 0.0)
             campaign.campaign_revenue = revenue
             campaign.campaign_invoiced = row.get('invoiced', 0.0)
@@ -181,22 +152,6 @@ class UtmCampaign(models.Model):
             campaign.campaign_cost_per_order = cost / orders if orders else 0.0
             campaign.campaign_has_roi = bool(cost)
             campaign.campaign_roi = 100.0 * (float(revenue) - cost) / cost if cost else False
-
-    def _compute_campaign_reached_by_channel(self):
-        """Contacts reached per channel, for the form (a pass of its own: lists need not pay for it)."""
-        campaigns = self.filtered(lambda campaign: isinstance(campaign.id, int))
-        by_channel = defaultdict(list)
-        for row in campaigns._campaign_aggregate(
-                SQL("bool_or(h.event IN %s) AS reached", REACHED), SQL("count(*) FILTER (WHERE reached) AS reached"),
-                by=SQL("h.medium_id")):
-            if row['reached']:
-                by_channel[row['campaign_id']].append((row['grouped'], row['reached']))
-        mediums = self.env['utm.medium'].browse({medium_id for pairs in by_channel.values() for medium_id, _n in pairs})
-        names = {medium.id: medium.name for medium in mediums}
-        for campaign in self:
-            channels = sorted((-count, names.get(medium_id) or self.env._("No channel"))
-                              for medium_id, count in by_channel[campaign.id])
-            campaign.campaign_reached_by_channel = ", ".join(f"{name}: {-count}" for count, name in channels)
 
     def _compute_mailing_mail_count(self):
         """Odoo counts the mailings as the user, also for the A/B test count that every campaign
@@ -290,35 +245,33 @@ class UtmCampaign(models.Model):
     # HELPERS
     # ------------------------------------------------------------
 
-    def _campaign_aggregate(self, per_contact, totals, by=None):
-        """Rows of totals (SQL over the columns of per_contact) per campaign with its sub-campaigns
-        (campaign_id, and `grouped`: the expression `by` over the history h): per_contact aggregates the history
-        of each contact first, so that "contacts who ..." is a count of rows, not a count of
-        distinct ids. The history is read as the user's search returns it (its privacy rule)."""
+    def _campaign_totals(self):
+        """{campaign id: {statistic: value, 'quantity', 'revenue', 'invoiced'}} over the campaign
+        contacts the user's search returns (STATISTIC_EVENTS: contacts with one of the events, or
+        the documents for DOCUMENT_STATISTICS)."""
         if not self:
-            return []
-        history = self.env['crm.campaign.history'].with_context(active_test=False)._search(
-            [('campaign_id', 'child_of', self.ids)])
-        columns = [SQL.identifier(history.table, name) for name in (
-            'partner_id', 'campaign_id', 'medium_id', 'event', 'amount', 'amount_invoiced', 'quantity')]
-        self.flush_model(['parent_path'])
-        return self.env.execute_query_dict(SQL("""
-            SELECT campaign_id, grouped, %(totals)s
-              FROM (SELECT root.id AS campaign_id, %(by)s AS grouped, %(per_contact)s
-                      FROM utm_campaign root
-                      JOIN utm_campaign sub ON sub.parent_path LIKE root.parent_path || '%%'
-                      JOIN (%(history)s) h ON h.campaign_id = sub.id
-                     WHERE root.id IN %(ids)s
-                  GROUP BY root.id, grouped, h.partner_id) per_contact
-          GROUP BY campaign_id, grouped
-        """, by=by or SQL("NULL::int"), per_contact=per_contact, totals=totals, history=history.select(*columns),
-            ids=tuple(self.ids)))
+            return {}
+        contacts = self.env['crm.campaign.contact']._search([('campaign_id', 'in', self.ids)])
+        aggregates = [
+            SQL("sum(%s) AS %s", SQL.identifier(f'{events[0]}_count'), SQL.identifier(statistic))
+            if statistic in DOCUMENT_STATISTICS else
+            SQL("count(*) FILTER (WHERE %s) AS %s", SQL(" OR ").join(
+                SQL("%s > 0", SQL.identifier(f'{event}_count')) for event in events), SQL.identifier(statistic))
+            for statistic, events in STATISTIC_EVENTS.items()]
+        rows = self.env.execute_query_dict(SQL("""
+            SELECT campaign_id, %(aggregates)s, sum(order_quantity) AS quantity, sum(order_amount) AS revenue,
+                   sum(order_invoiced) AS invoiced
+              FROM (%(contacts)s) contacts
+          GROUP BY campaign_id
+        """, aggregates=SQL(", ").join(aggregates), contacts=contacts.select(SQL('%s.*', SQL.identifier(contacts.table)))))
+        return {row['campaign_id']: row for row in rows}
 
     def _statistic_partners(self, statistic):
-        """The contacts behind a statistic (STATISTIC_EVENTS), as the history shows them to the user."""
-        groups = self.env['crm.campaign.history'].with_context(active_test=False)._read_group(
-            [('campaign_id', 'child_of', self.ids), ('event', 'in', STATISTIC_EVENTS[statistic])], ['partner_id'])
-        return self.env['res.partner'].union(*(partner for partner, in groups))
+        """The contacts behind a statistic (STATISTIC_EVENTS), as the campaign contacts show them to the user."""
+        contacts = self.env['crm.campaign.contact']._read_group(
+            Domain('campaign_id', 'in', self.ids) & Domain.OR(
+                Domain(f'{event}_count', '>', 0) for event in STATISTIC_EVENTS[statistic]), ['partner_id'])
+        return self.env['res.partner'].union(*(partner for partner, in contacts))
 
     def _campaign_costs(self):
         """Sum of the cost lines per campaign, sub-campaigns included."""

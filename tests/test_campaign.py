@@ -6,6 +6,7 @@ from odoo.fields import Command
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from ..models.crm_campaign_contact import COLUMNS as CONTACT_COLUMNS
 from .common import TargetGroupsCommon
 
 
@@ -107,8 +108,51 @@ class TestCampaign(HttpCase, TargetGroupsCommon):
         self.assertEqual(child, dict(child, reached_count=5, mailed_count=5, opened_count=3, responding_count=1,
                                      lead_count=0, order_count=0, revenue=0.0, cost=100.0, cost_per_response=100.0,
                                      cost_per_order=0.0, roi=-100.0, has_roi=True, response_rate=20.0))
-        self.assertEqual(self.parent.with_user(self.user_manager).campaign_reached_by_channel,
-                         'Email: 5, Letter: 1, Phone: 1')
+        channels = self.parent.with_user(self.user_manager)._campaign_report_channels()
+        self.assertEqual([(row['name'], row['reached']) for row in channels], [('Email', 5), ('Letter', 1), ('Phone', 1)])
+
+    def _assert_campaign_contacts_follow_the_sources(self, step):
+        """The rows the triggers kept equal the rows rebuilt from the sources (rows summed to zero aside)."""
+        Contact = self.env['crm.campaign.contact']
+        rebuilt = [tuple(row) for row in Contact._rebuilt()]
+        kept = self.env.execute_query(SQL(
+            "SELECT campaign_id, partner_id, %(columns)s FROM crm_campaign_contact WHERE %(nonzero)s ORDER BY 1, 2",
+            columns=SQL(", ").join(SQL.identifier(name) for name in CONTACT_COLUMNS),
+            nonzero=SQL(" OR ").join(SQL("%s <> 0", SQL.identifier(name)) for name in CONTACT_COLUMNS)))
+        self.assertEqual([tuple(row) for row in kept], rebuilt, step)
+        self.assertTrue(rebuilt, step)
+
+    def test_campaign_contacts_follow_every_change(self):
+        """The statistics' rows (crm.campaign.contact) are kept by PostgreSQL triggers on every
+        source; after each kind of change they equal a rebuild from the sources."""
+        check = self._assert_campaign_contacts_follow_the_sources
+        c = self.contacts
+        check("as created")
+        self.mailing.mailing_trace_ids.filtered(lambda trace: trace.res_id == c['sent'].id).set_opened()
+        check("a mail opened")
+        self.touches[0].campaign_id = self.child
+        self.touches[1].unlink()
+        check("a touch moved to the sub-campaign, another deleted")
+        lead = self.env['crm.lead'].search([('partner_id', '=', c['won'].id)])
+        lead.stage_id = self.env['crm.stage'].search([('is_won', '=', False)], limit=1)
+        lead.partner_id = c['lead']
+        check("a won opportunity reopened, given to another contact")
+        order = self.env['sale.order'].search([('partner_id', '=', c['order'].id)])
+        order.order_line[0].product_uom_qty = 5
+        check("an order line's quantity changed")
+        order._action_cancel()
+        check("an order cancelled")
+        self.env['sale.order'].search([('partner_id', '=', c['quotation'].id)]).unlink()
+        check("a quotation deleted")
+        self.child.parent_id = self.empty
+        check("the sub-campaign moved below another campaign")
+        self.assertEqual(self._statistics(self.empty)['mailed_count'], 5)
+        self.assertEqual(self._statistics(self.parent)['mailed_count'], 0)
+        self.mailing.unlink()
+        check("a mailing deleted, its traces with it")
+        self.child.unlink()
+        check("a sub-campaign deleted")
+        self.assertEqual(self._statistics(self.empty)['reached_count'], 0)
 
     def test_roi_without_cost_is_empty(self):
         stats = self._statistics(self.empty)

@@ -129,7 +129,7 @@ class TestCampaignChannels(HttpCase, TargetGroupsCommon):
                          sorted((self.partner_anna | self.partner_bernd | self.partner_clara).ids))
         campaign = self.campaign.with_user(self.user_plain)
         self.assertEqual((campaign.campaign_letter_count, campaign.campaign_reached_count), (3, 3))
-        self.assertEqual(campaign.campaign_reached_by_channel, 'Letter: 3')
+        self.assertEqual([(row['name'], row['reached']) for row in campaign._campaign_report_channels()], [('Letter', 3)])
         action = campaign.action_open_statistic('campaign_letter_count')
         self.assertEqual(len(self.env['res.partner'].search(action['domain'])), 3)
 
