@@ -87,6 +87,29 @@ class TestCampaignChannels(HttpCase, TargetGroupsCommon):
         self.assertEqual(context['default_campaign_id'], bare.id)
         self.assertNotIn('default_crm_target_group_id', context)
 
+    def test_tour_plan_a_campaign_and_create_its_mailing(self):
+        """A Target Groups user with Email Marketing plans a campaign for 'A Outdoor' and writes its
+        mailing from the campaign form. Mona does not manage mailing campaigns (the mailing form
+        hides its campaign from her): the campaign comes from the button all the same."""
+        for partner in self.partner_anna | self.partner_bernd | self.partner_clara | self.partner_dora:
+            partner.email = f'{partner.name.split()[0].lower()}@example.com'
+        self.assertFalse(self.user_mailer.has_group('mass_mailing.group_mass_mailing_campaign'))
+        self.start_tour('/odoo/action-crm_target_groups.utm_campaign_action', 'crm_campaign_create_mailing',
+                        login='tg_channel_mailer')
+        campaign = self.env['utm.campaign'].search([('title', '=', 'Sommerfest 2027')])
+        self.assertEqual((campaign.campaign_target_group_ids, campaign.create_uid), (self.group_outdoor, self.user_mailer))
+        mailing = self.env['mailing.mailing'].search([('campaign_id', '=', campaign.id)])
+        self.assertEqual(len(mailing), 1)
+        self.assertEqual((mailing.subject, mailing.crm_target_group_id, mailing.mailing_model_real,
+                          mailing.crm_recipients_uid, mailing.state),
+                         ('Einladung zum Sommerfest', self.group_outdoor, 'res.partner', self.user_mailer, 'draft'))
+        self.assertIn('herzlich zu unserem Sommerfest', mailing.body_arch)
+        self.assertIn('herzlich zu unserem Sommerfest', mailing.body_html)
+        members = self.partner_anna | self.partner_bernd | self.partner_dora
+        self.assertEqual(self.env['res.partner'].search(self.group_outdoor._member_domain()), members)
+        self.assertEqual(self.env['res.partner'].search(mailing._get_recipients_domain()), members)
+        self.assertEqual(set(mailing.with_user(self.user_mailer)._get_recipients()), set(members.ids))
+
     def test_printed_letters_leave_one_touch_per_recipient(self):
         """In the background (a run) and at once; Dora has no address and gets no letter."""
         (self.partner_anna | self.partner_bernd).write({'street': 'Hauptstr. 1', 'zip': '80331', 'city': 'München'})
