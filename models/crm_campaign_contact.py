@@ -50,6 +50,8 @@ SOURCES = {
         'change_only': True,
     },
 }
+# the trigger functions, a source's named after its table
+FUNCTIONS = [f'crm_campaign_contact_{table}' for table in [*SOURCES, 'utm_campaign']]
 COUNTS = [f'{event}_count' for event, _label in EVENTS]
 AMOUNTS = ['order_quantity', 'order_amount', 'order_invoiced']
 COLUMNS = COUNTS + AMOUNTS
@@ -117,6 +119,14 @@ def _moved(paths):
          ) a
       GROUP BY a.id, r.partner_id
       ORDER BY a.id, r.partner_id"""
+
+
+def drop_campaign_contacts(cr):
+    """Removes the table and the triggers (with their functions): on uninstall, a trigger left
+    on Odoo's traces or orders would fail on every write."""
+    cr.execute(SQL("DROP FUNCTION IF EXISTS %s CASCADE", SQL(", ").join(
+        SQL("%s()", SQL.identifier(function)) for function in FUNCTIONS)))
+    cr.execute(SQL("DROP TABLE IF EXISTS crm_campaign_contact"))
 
 
 class CrmCampaignContact(models.Model):
@@ -211,7 +221,7 @@ class CrmCampaignContact(models.Model):
     def _create_source_trigger(self, table):
         """Three statement triggers on a source (insert, update, delete),
         adding what the statement's rows added after it, less what they added before."""
-        function = f"crm_campaign_contact_{table}"
+        function = f'crm_campaign_contact_{table}'
         new, old = _contributions(table, 'new_rows'), _contributions(table, 'old_rows')
         self.env.cr.execute(SQL(f"""
             CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $body$

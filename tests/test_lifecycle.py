@@ -40,6 +40,10 @@ class TestLifecycle(BaseCase):
         self.assertEqual(self._sql(db, "SELECT count(*) FROM res_partner")[0][0], partners)
         self.assertEqual(self._sql(db, "SELECT partner_id FROM res_partner_res_partner_category_rel "
                                        f"WHERE category_id = {stock_tag}"), [(1,)])
+        # no trigger of the campaign contacts is left on Odoo's tables (mailings and orders go on)
+        self.assertEqual(self._sql(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'crm_campaign_contact%'"),
+                         [(0,)])
+        self.assertEqual(self._sql(db, "SELECT to_regclass('crm_campaign_contact')"), [(None,)])
         self.assertFalse(self._sql(db, "SELECT 1 FROM information_schema.columns WHERE "
                                        "table_name = 'res_partner_category' AND column_name = 'profile_category_id'"))
 
