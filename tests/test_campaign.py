@@ -229,6 +229,20 @@ class TestCampaign(HttpCase, TargetGroupsCommon):
             'campaign_reached_count', 'campaign_revenue', 'campaign_opened_count']})
         self.assertEqual((read['campaign_reached_count'], read['campaign_revenue'], read['campaign_opened_count']),
                          (6, 400.0, 2))
+        # the campaign contacts, which the statistics count: no row of Dora, no sum with her order,
+        # not even by probing her counts; and they are read-only to everyone
+        contact_rows = [('campaign_id', '=', self.parent.id)]
+        Contact = self.env['crm.campaign.contact']
+        self.assertEqual(Contact.with_user(self.user_manager).search_count(contact_rows + dora), 1)
+        self.assertEqual(call('crm.campaign.contact', 'search_count', {'domain': contact_rows + dora}), 0)
+        self.assertEqual(call('crm.campaign.contact', 'search_count', {
+            'domain': contact_rows + [('order_amount', '=', 1000)]}), 0)
+        [totals] = call('crm.campaign.contact', 'formatted_read_group', {
+            'domain': contact_rows, 'groupby': [], 'aggregates': ['order_amount:sum', '__count']})
+        self.assertEqual((totals['order_amount:sum'], totals['__count']),
+                         (400.0, Contact.with_user(self.user_manager).search_count(contact_rows) - 1))
+        with self.assertRaises(AccessError):
+            Contact.with_user(self.user_manager).search(contact_rows, limit=1).write({'order_count': 7})
         touches = [('campaign_id', 'child_of', self.parent.ids)]
         self.assertEqual(call('crm.campaign.touch', 'search_count', {'domain': touches}),
                          self.env['crm.campaign.touch'].search_count(touches), "Dora has no touch")
