@@ -215,11 +215,24 @@ class CrmCampaignHistory(models.Model):
         """The contacts who carry a profile hidden from the real user (the tags' record rules
         decide, through the tags' own search), as a sub-query; None when no profile is hidden.
         The one definition of "whom the campaign history leaves out"."""
-        hidden = self.env['res.partner.category'].sudo(False)._crm_hidden_ids()
-        if not hidden:
+        return self._carriers_of(self.env['res.partner.category'].sudo(False)._crm_hidden_ids())
+
+    @api.model
+    def _restricted_profile_carriers(self):
+        """The contacts who carry a profile of a restricted category (one that only some users
+        see), as a sub-query; None when there is none. What the server records for everyone to
+        see (the campaign an order is attributed to) leaves them out: whoever reads it, nobody
+        infers from it who carries such a profile."""
+        return self._carriers_of(self.env['res.partner.category'].sudo().with_context(active_test=False).search(
+            [('profile_category_id.group_ids', '!=', False)]).ids)
+
+    @api.model
+    def _carriers_of(self, profile_ids):
+        """The contacts who carry one of profile_ids, as a sub-query; None for no profile."""
+        if not profile_ids:
             return None
         return SQL("SELECT partner_id FROM res_partner_res_partner_category_rel WHERE category_id = ANY(%s)",
-                   int_array(sorted(hidden)))
+                   int_array(sorted(profile_ids)))
 
     @api.model
     def _compute_partner_visible_of(self, records):
@@ -235,7 +248,7 @@ class CrmCampaignHistory(models.Model):
             record.partner_visible = record.partner_id.id not in hidden
 
     @api.model
-    def _latest_campaign_touches(self, references):
+    def _latest_campaign_touches(self, references, leave_out=None):
         """The campaign to attribute a document to, for many documents in one query.
 
         `references` maps a key (e.g. an order's id) to (commercial partner id, reference
@@ -247,7 +260,8 @@ class CrmCampaignHistory(models.Model):
 
         The one definition of "the campaign whose response window covers a date". It reads the
         history as this environment does: attribution, a fact of the document whoever saves it,
-        as superuser; the campaign a user's response defaults to, as that user (a contact hidden
+        as superuser, leaving out (`leave_out`, a sub-query of contacts) the carriers of restricted
+        profiles; the campaign a user's response defaults to, as that user (a contact hidden
         from them in the history is attributed nothing by them either).
         """
         references = {key: ref for key, ref in references.items() if ref[0] and ref[1]}
@@ -258,8 +272,10 @@ class CrmCampaignHistory(models.Model):
             [('commercial_partner_id', 'in', list(commercial_ids))])
         self.env['res.partner'].flush_model(['commercial_partner_id'])
         self.env['utm.campaign'].flush_model(['campaign_response_days'])
-        history = self.with_context(active_test=False)._search([
-            ('partner_id', 'in', partners.ids), ('event', 'in', TOUCHED), ('campaign_id', '!=', False)])
+        domain = Domain([('partner_id', 'in', partners.ids), ('event', 'in', TOUCHED), ('campaign_id', '!=', False)])
+        if leave_out is not None:
+            domain &= Domain('partner_id', 'not in', leave_out)
+        history = self.with_context(active_test=False)._search(domain)
         keys = sorted(references)
         rows = self.env.execute_query(SQL("""
             SELECT DISTINCT ON (o.key) o.key, t.campaign_id, max(t.date) AS last_touch

@@ -17,7 +17,9 @@ class SaleOrder(models.Model):
     counts. The rule runs when an order is created without a campaign (the quotation shows it
     at once) and again at confirmation, as of the confirmation date (the date of the order the
     revenue counts): the campaign may then change to one that touched the customer since, or
-    go when its window has closed. An order created with a campaign is never attributed.
+    go when its window has closed. An order created with a campaign is never attributed. Touches
+    of a contact who carries a restricted profile do not count: the order's campaign is visible to
+    everyone who sees the order, and a campaign aimed at such profiles would tell who carries them.
 
     A user who sets or clears the campaign overrides the rule for good (`campaign_manual`); the
     attribution fields are written by the server only.
@@ -88,8 +90,10 @@ class SaleOrder(models.Model):
                                and (not order.campaign_id or order.campaign_attributed))
         if not orders:
             return
-        found = self.env['crm.campaign.history'].sudo()._latest_campaign_touches({
-            order.id: (order.partner_id.commercial_partner_id.id, order.date_order) for order in orders})
+        History = self.env['crm.campaign.history'].sudo()
+        found = History._latest_campaign_touches({
+            order.id: (order.partner_id.commercial_partner_id.id, order.date_order) for order in orders},
+            leave_out=History._restricted_profile_carriers())
         outcomes = defaultdict(lambda: self.browse())
         for order in orders:
             campaign_id, touch = found.get(order.id, (False, False))

@@ -68,6 +68,20 @@ class TestCampaignSales(TargetGroupsCommon):
         self._touch(self.spring, 1, partner=self.partner_anna)
         self.assertFalse(self._order().campaign_id)
 
+    def test_carrier_of_a_restricted_profile_drives_no_attribution(self):
+        """The order's campaign is seen by whoever sees the order: a campaign that touched only a
+        carrier of a restricted profile (say, one aimed at city councillors) must not tell a
+        salesperson outside that category who at the customer carries it."""
+        self.hans.category_id = self.tag_council
+        self._touch(self.spring, 10)
+        order = self._order().with_user(self.user_sales)
+        self.assertEqual((order.campaign_id, order.campaign_attributed), (self.env['utm.campaign'], False))
+        # another contact of the company, touched by the same campaign, counts as before
+        colleague = self.env['res.partner'].create({'name': 'Greta Müller', 'parent_id': self.company.id})
+        self._touch(self.spring, 5, partner=colleague)
+        order.action_confirm()
+        self.assertEqual((order.campaign_id, order.campaign_attributed), (self.spring, True))
+
     def test_latest_campaign_in_its_window_wins(self):
         self._touch(self.spring, 20)
         self._touch(self.fair, 5, kind='call')
