@@ -18,3 +18,5 @@ from . import crm_campaign_history  # its view reads the touches' table (made in
 from . import crm_campaign_cost
 from . import utm_campaign
 from . import sale_order
+from . import event_event
+from . import event_registration

@@ -1,0 +1,107 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+
+class CrmEventInvite(models.TransientModel):
+    """Invites a target group to an event: one invitation (event.registration, "no answer yet":
+    no seat, no mail) per member not yet registered for the event, linked to the campaign, in
+    one INSERT ... SELECT however many members there are. Inviting again adds only the new members.
+
+    The members are those the group gives the inviting user (refused where it would tell them
+    about profiles they may not see) that its definer reaches too, as the call centre gets them:
+    nobody is invited whom either may not reach through the group. Members without an email
+    address are invited all the same and listed, for a letter with their answer link.
+    """
+    _name = 'crm.event.invite'
+    _description = 'Invite a Target Group to an Event'
+
+    event_id = fields.Many2one('event.event', string='Event', required=True,
+                               domain="[('is_multi_slots', '=', False), ('is_finished', '=', False)]")
+    target_group_id = fields.Many2one('crm.target.group', string='Target Group', required=True)
+    campaign_id = fields.Many2one('utm.campaign', string='Campaign', compute='_compute_campaign_id', store=True,
+                                  readonly=False, help="The answers count for this campaign: each invitee's "
+                                                       "campaign history shows their answer.")
+    member_count = fields.Integer('Members', compute='_compute_counts')
+    new_count = fields.Integer('To invite', compute='_compute_counts',
+                               help="Members not invited to (nor registered for) the event yet.")
+    without_email_count = fields.Integer('Without email', compute='_compute_counts')
+    refusal = fields.Char(compute='_compute_counts')
+
+    @api.depends('target_group_id')
+    def _compute_campaign_id(self):
+        self.env['utm.campaign']._stamp_campaign_of_target_group(self)
+
+    @api.depends('event_id', 'target_group_id')
+    def _compute_counts(self):
+        Partner = self.env['res.partner']
+        for wizard in self:
+            wizard.member_count = wizard.new_count = wizard.without_email_count = 0
+            wizard.refusal = False
+            if not wizard.target_group_id:
+                continue
+            try:
+                domain = wizard._invitee_domain()
+            except UserError as error:
+                wizard.refusal = error.args[0]
+                continue
+            wizard.member_count = Partner.search_count(domain)
+            wizard.without_email_count = Partner.search_count(domain & Domain('email', '=', False))
+            if wizard.event_id:
+                wizard.new_count = Partner.search_count(domain & wizard._not_registered_domain())
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_invite(self):
+        """Creates the invitations, set-based, as the server (the invitation fields are its own)
+        once the user's rights are checked: reading the event, the group and the campaign,
+        creating registrations."""
+        self.ensure_one()
+        event, group, campaign = self.event_id, self.target_group_id, self.campaign_id
+        event.check_access('read')
+        group.check_access('read')
+        if campaign:
+            campaign.check_access('read')
+        self.env['event.registration'].check_access('create')
+        if event.is_multi_slots:
+            raise UserError(self.env._("Invitations are for events without time slots."))
+        members = self.env['res.partner']._search(self._invitee_domain())
+        count = self.env['event.registration']._crm_insert_invitations(event, members, group, campaign)
+        if count:
+            message = self.env._("%(count)s invitations to %(event)s created.", count=count, event=event.name)
+        elif self.member_count:
+            message = self.env._("Every member is invited to %(event)s already.", event=event.name)
+        else:
+            message = self.env._("%(group)s has no members to invite.", group=group.name)
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {'type': 'success', 'message': message, 'next': event.action_crm_open_invitations()},
+        }
+
+    def action_open_without_email(self):
+        """The members without an email address: they get a letter with their answer link."""
+        self.ensure_one()
+        partners = self.env['res.partner'].search(self._invitee_domain() & Domain('email', '=', False))
+        return self.env['res.partner']._crm_action_contacts(
+            [('id', 'in', partners.ids)], self.env._("%(group)s: without email", group=self.target_group_id.name),
+            {'create': False})
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    def _invitee_domain(self):
+        """The members to invite, as the current user and the group's definer both reach them;
+        UserError where the group is refused to the user (crm.target.group._refusal)."""
+        self.ensure_one()
+        group = self.target_group_id
+        return Domain(group._member_domain()) & group._call_centre_domain()
+
+    def _not_registered_domain(self):
+        registered = self.env['event.registration'].with_context(active_test=False).sudo()._search(
+            [('event_id', '=', self.event_id.id), ('partner_id', '!=', False)])
+        return Domain('id', 'not in', registered.select(SQL.identifier(registered.table, 'partner_id')))
