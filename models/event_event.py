@@ -17,6 +17,7 @@ class EventEvent(models.Model):
     crm_companion_count = fields.Integer('Companions', compute='_compute_crm_invitation_counts',
                                          help="People the attending invitees bring along.")
 
+    @api.depends_context('uid')
     def _compute_crm_invitation_counts(self):
         """Counts of the invitations the user may see (their record rules apply)."""
         rows = self.env['event.registration']._read_group(

@@ -85,8 +85,13 @@ class EventRegistration(models.Model):
             registration.crm_invitation_url = registration.crm_invitation_token and \
                 f"{base}{registration._crm_invitation_path()}"
 
+    @api.depends_context('uid')
     def _compute_crm_partner_visible(self):
-        self.env['crm.campaign.history']._compute_partner_visible_of(self)
+        """The same answer as the rule's search (the real user's hidden profiles decide)."""
+        visible = set(self.sudo().with_context(active_test=False)._search(
+            [('id', 'in', self.ids), ('crm_partner_visible', '=', True)]))
+        for registration in self:
+            registration.crm_partner_visible = registration.id in visible
 
     def _search_crm_partner_visible(self, operator, value):
         """The record rule of invitations, the campaign history's own rule: whom it leaves out,
