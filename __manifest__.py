@@ -32,6 +32,7 @@
         'views/event_event_views.xml',
         'views/event_registration_views.xml',
         'views/event_registration_templates.xml',
+        'views/crm_event_invitation_run_views.xml',
         'wizards/crm_profile_merge_views.xml',
         'wizards/crm_profile_delete_views.xml',
         'wizards/crm_profile_assign_views.xml',

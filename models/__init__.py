@@ -20,3 +20,4 @@ from . import utm_campaign
 from . import sale_order
 from . import event_event
 from . import event_registration
+from . import crm_event_invitation_run

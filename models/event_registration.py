@@ -214,9 +214,16 @@ class EventRegistration(models.Model):
         return True
 
     @api.model
+    def _crm_invitee_domain(self, group):
+        """The members of group to invite, as the current user and the group's definer both reach
+        them (the call centre's rule): nobody is invited whom either may not reach through the
+        group. UserError where the group is refused to the user (crm.target.group._refusal)."""
+        return Domain(group._member_domain()) & group._call_centre_domain()
+
+    @api.model
     def _crm_insert_invitations(self, event, members, group, campaign):
         """One invitation ("no answer yet") to event per contact of members (a Query of
-        res.partner) who has no registration for it yet, in one INSERT ... SELECT: a target group
+        res.partner, or a list of ids) who has no registration for it yet, in one INSERT ... SELECT: a target group
         of 100,000 members is invited in one statement. Written as the server (callers check the
         user's rights): no seat, no mail, no lead rule (Odoo's create is bypassed; these are
         registrations Odoo leaves alone until the invitee attends). The contact's name, email,
@@ -254,7 +261,8 @@ class EventRegistration(models.Model):
              RETURNING id)
             SELECT count(*) FROM new
         """, event=event.id, company=event.company_id.id or None, campaign=campaign.id or None,
-            group=group.id or None, uid=self.env.uid, now=now, members=members.select()))
+            group=group.id or None, uid=self.env.uid, now=now,
+            members=SQL("SELECT unnest(%s::int4[])", list(members)) if isinstance(members, list) else members.select()))
         count = self.env.cr.fetchone()[0]
         self.invalidate_model()
         event.invalidate_recordset(['registration_ids'])

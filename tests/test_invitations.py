@@ -1,5 +1,6 @@
 import re
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
@@ -113,6 +114,27 @@ class TestInvitations(HttpCase, TargetGroupsCommon):
         _wizard, action = self._invite()
         self.assertIn('already', action['params']['message'])
         self.assertEqual(len(self.env['event.registration'].search([('event_id', '=', self.event.id)])), 4)
+
+    def test_invite_big_group_in_the_background(self):
+        """Beyond the sync threshold a job invites the members in batches, as the user who asked."""
+        ICP = self.env['ir.config_parameter']
+        ICP.set_param('crm_target_groups.sync_threshold', '1')
+        ICP.set_param('crm_target_groups.invitations_per_batch', '1')
+        self.partner_bernd.category_id |= self.tag_football
+        wizard = self.env['crm.event.invite'].with_user(self.user_staff).create({
+            'event_id': self.event.id, 'target_group_id': self.group.id})
+        self.assertTrue(wizard.in_background)
+        action = wizard.action_invite()
+        run = self.env['crm.event.invitation.run'].browse(action['res_id'])
+        self.assertEqual((run.user_id, run.state, run.member_total), (self.user_staff, 'queued', 3))
+        self.assertFalse(self.env['event.registration'].search([('event_id', '=', self.event.id)]))
+        with patch.object(type(self.env['ir.cron']), '_commit_progress', lambda *args, **kwargs: 1.0):
+            run._cron_process()
+        self.assertEqual((run.state, run.invitation_count, run.member_done), ('done', 3, 3))
+        invitations = self.env['event.registration'].search([('event_id', '=', self.event.id)])
+        self.assertEqual(invitations.partner_id, self.partner_anna | self.partner_bernd | self.partner_dora)
+        self.assertEqual(invitations.create_uid, self.user_staff)
+        self.assertEqual(set(invitations.mapped('state')), {'draft'})
 
     # ------------------------------------------------------------
     # ANSWERS

@@ -3,11 +3,14 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..tools import setting
+
 
 class CrmEventInvite(models.TransientModel):
     """Invites a target group to an event: one invitation (event.registration, "no answer yet":
     no seat, no mail) per member not yet registered for the event, linked to the campaign, in
-    one INSERT ... SELECT however many members there are. Inviting again adds only the new members.
+    one INSERT ... SELECT; beyond the sync threshold (crm_target_groups.sync_threshold) a background
+    job (crm.event.invitation.run) does it in batches. Inviting again adds only the new members.
 
     The members are those the group gives the inviting user (refused where it would tell them
     about profiles they may not see) that its definer reaches too, as the call centre gets them:
@@ -28,6 +31,8 @@ class CrmEventInvite(models.TransientModel):
                                help="Members not invited to (nor registered for) the event yet.")
     without_email_count = fields.Integer('Without email', compute='_compute_counts')
     refusal = fields.Char(compute='_compute_counts')
+    in_background = fields.Boolean(compute='_compute_counts',
+                                   help="More members than one request invites in time: a background job invites them.")
 
     @api.depends('target_group_id')
     def _compute_campaign_id(self):
@@ -38,7 +43,7 @@ class CrmEventInvite(models.TransientModel):
         Partner = self.env['res.partner']
         for wizard in self:
             wizard.member_count = wizard.new_count = wizard.without_email_count = 0
-            wizard.refusal = False
+            wizard.refusal = wizard.in_background = False
             if not wizard.target_group_id:
                 continue
             try:
@@ -50,6 +55,7 @@ class CrmEventInvite(models.TransientModel):
             wizard.without_email_count = Partner.search_count(domain & Domain('email', '=', False))
             if wizard.event_id:
                 wizard.new_count = Partner.search_count(domain & wizard._not_registered_domain())
+            wizard.in_background = wizard.new_count > setting(self.env, 'sync_threshold', 2000)
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -68,6 +74,16 @@ class CrmEventInvite(models.TransientModel):
         self.env['event.registration'].check_access('create')
         if event.is_multi_slots:
             raise UserError(self.env._("Invitations are for events without time slots."))
+        if self.in_background:
+            # jobs are read-only to users: the server records who asked (the job invites as them)
+            run = self.env['crm.event.invitation.run'].sudo().create({
+                'name': self.env._("%(group)s to %(event)s", group=group.name, event=event.name),
+                'event_id': event.id, 'target_group_id': group.id, 'campaign_id': campaign.id,
+                'user_id': self.env.uid, 'member_total': self.member_count})
+            return {
+                'type': 'ir.actions.act_window', 'res_model': run._name, 'res_id': run.id,
+                'view_mode': 'form', 'views': [(False, 'form')], 'target': 'current',
+            }
         members = self.env['res.partner']._search(self._invitee_domain())
         count = self.env['event.registration']._crm_insert_invitations(event, members, group, campaign)
         if count:
@@ -95,11 +111,8 @@ class CrmEventInvite(models.TransientModel):
     # ------------------------------------------------------------
 
     def _invitee_domain(self):
-        """The members to invite, as the current user and the group's definer both reach them;
-        UserError where the group is refused to the user (crm.target.group._refusal)."""
         self.ensure_one()
-        group = self.target_group_id
-        return Domain(group._member_domain()) & group._call_centre_domain()
+        return self.env['event.registration']._crm_invitee_domain(self.target_group_id)
 
     def _not_registered_domain(self):
         registered = self.env['event.registration'].with_context(active_test=False).sudo()._search(
