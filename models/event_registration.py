@@ -138,13 +138,13 @@ class EventRegistration(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
-    def action_crm_attend(self):
-        """Staff button: the invitee attends (told by phone or in person)."""
-        self._crm_answer_by_staff('attending')
+    def action_crm_attend(self, channel='staff'):
+        """Staff button: the invitee attends, told in person ('staff') or by phone ('phone')."""
+        self._crm_answer_by_staff('attending', channel)
 
-    def action_crm_decline(self):
+    def action_crm_decline(self, channel='staff'):
         """Staff button: the invitee declines."""
-        self._crm_answer_by_staff('declined')
+        self._crm_answer_by_staff('declined', channel)
 
     def action_crm_renew_token(self):
         """A new answer link, e.g. after an invitation was forwarded: the old one stops working."""
@@ -158,11 +158,13 @@ class EventRegistration(models.Model):
     # HELPERS
     # ------------------------------------------------------------
 
-    def _crm_answer_by_staff(self, answer):
+    def _crm_answer_by_staff(self, answer, channel):
+        """Staff answer for invitees they may change, through the staff channels only."""
         self.check_access('write')
-        channel = self.env.context.get('crm_answer_channel')
+        if channel not in ('phone', 'staff'):
+            raise UserError(self.env._("Staff enter answers in person or by phone."))
         for registration in self:
-            registration._crm_answer(answer, channel if channel in ('phone', 'staff') else 'staff')
+            registration._crm_answer(answer, channel)
 
     @api.private
     def _crm_answer(self, answer, channel, companions=None, comment=None):

@@ -191,7 +191,7 @@ class TestInvitations(HttpCase, TargetGroupsCommon):
         anna = self._invitation(self.partner_anna).with_user(self.user_staff)
         anna.action_crm_attend()
         self.assertEqual((anna.crm_invitation_state, anna.crm_answer_channel), ('attending', 'staff'))
-        anna.with_context(crm_answer_channel='phone').action_crm_decline()
+        anna.action_crm_decline('phone')
         self.assertEqual((anna.crm_invitation_state, anna.crm_answer_channel), ('declined', 'phone'))
         touches = self._touches(self.partner_anna)
         self.assertEqual(touches.user_id, self.user_staff)

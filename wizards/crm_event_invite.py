@@ -115,6 +115,8 @@ class CrmEventInvite(models.TransientModel):
         return self.env['event.registration']._crm_invitee_domain(self.target_group_id)
 
     def _not_registered_domain(self):
+        """Contacts without a registration for the event, whoever may see it: the same rows
+        the invitation's INSERT leaves out (as the server)."""
         registered = self.env['event.registration'].with_context(active_test=False).sudo()._search(
             [('event_id', '=', self.event_id.id), ('partner_id', '!=', False)])
         return Domain('id', 'not in', registered.select(SQL.identifier(registered.table, 'partner_id')))
