@@ -18,4 +18,7 @@ from . import crm_campaign_history  # its view reads the touches' table (made in
 from . import crm_campaign_cost
 from . import utm_campaign
 from . import sale_order
+from . import event_event
+from . import event_registration
+from . import crm_event_invitation_run
 from . import crm_campaign_contact  # its triggers read the campaigns' and orders' columns (made in this order)

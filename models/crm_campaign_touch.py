@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools import int_array
+from .event_registration import CHANNEL_MEDIUMS
 
 KINDS = [
     ('letter', 'Letter sent'),
@@ -18,6 +19,8 @@ RESPONSE_CHANNELS = [
     ('visit', 'Visit'),
     ('reply', 'Reply'),
 ]
+# an answer to an invitation (event.registration._crm_answer): the server logs it, nobody by hand
+INVITATION_CHANNEL = ('invitation', 'Invitation answer')
 # the channel of a touch when nobody chose one: Odoo's own mediums, and this module's letter
 KIND_MEDIUMS = {'letter': 'crm_target_groups.utm_medium_letter', 'call': 'utm.utm_medium_phone'}
 RESPONSE_MEDIUMS = {
@@ -50,7 +53,7 @@ class CrmCampaignTouch(models.Model):
     medium_id = fields.Many2one('utm.medium', string='Channel', compute='_compute_medium_id', store=True,
                                 readonly=False, ondelete='set null')
     kind = fields.Selection(KINDS, required=True)
-    response_channel = fields.Selection(RESPONSE_CHANNELS, string='Response through')
+    response_channel = fields.Selection(RESPONSE_CHANNELS + [INVITATION_CHANNEL], string='Response through')
     date = fields.Datetime(required=True, default=fields.Datetime.now)
     user_id = fields.Many2one('res.users', string='Responsible', default=lambda self: self.env.user)
     note = fields.Text()
@@ -60,6 +63,8 @@ class CrmCampaignTouch(models.Model):
                                       ondelete='set null')
     mailing_id = fields.Many2one('mailing.mailing', string='Mailing', index='btree_not_null', ondelete='set null',
                                  groups='mass_mailing.group_mass_mailing_user')
+    registration_id = fields.Many2one('event.registration', string='Invitation', index='btree_not_null',
+                                      ondelete='set null')
     partner_visible = fields.Boolean(
         'Contact visible', compute='_compute_partner_visible', search='_search_partner_visible',
         help="The contact carries no profile hidden from you (see crm.campaign.history).")
@@ -176,6 +181,43 @@ class CrmCampaignTouch(models.Model):
             'mail.mail_activity_data_todo', summary=summary, note=note or '',
             user_id=self._response_assignee(partner, campaign).id)
         return touch, activity.sudo(False)
+
+    @api.model
+    def _log_invitation_answer(self, registration):
+        """An invitee's answer (or change of answer) as a personal response to the invitation's
+        campaign, a sibling of _log_response for event.registration._crm_answer only: the server
+        logs it for whoever answered (the invitee on the public page, staff), with the answer's
+        channel as medium. No To-Do: an answer is no lead to follow up, the invitations list and
+        its counts are; only a comment of the invitee becomes a To-Do of the event's responsible.
+
+        :return: the touch
+        """
+        registration = registration.sudo()
+        partner, event = registration.partner_id, registration.event_id
+        if not partner:
+            return self.browse()
+        labels = dict(registration._fields['crm_invitation_state']._description_selection(self.env))
+        channels = dict(registration._fields['crm_answer_channel']._description_selection(self.env))
+        note = self.env._("%(event)s: %(answer)s (%(channel)s)", event=event.name,
+                          answer=labels[registration.crm_invitation_state],
+                          channel=channels[registration.crm_answer_channel])
+        if registration.crm_companions:
+            note += "\n" + self.env._("Companions: %(count)s", count=registration.crm_companions)
+        if registration.crm_comment:
+            note += "\n" + registration.crm_comment
+        medium = self.env.ref(CHANNEL_MEDIUMS[registration.crm_answer_channel], raise_if_not_found=False)
+        user = self.env.user if self.env.user._is_internal() else event.user_id
+        touch = self.sudo().create({
+            'partner_id': partner.id, 'campaign_id': registration.utm_campaign_id.id, 'kind': 'response',
+            'response_channel': INVITATION_CHANNEL[0], 'medium_id': medium.id if medium else False,
+            'note': note, 'user_id': user.id, 'date': registration.crm_answer_date,
+            'registration_id': registration.id})
+        follower = event.user_id or registration.utm_campaign_id.user_id
+        if registration.crm_comment and registration.crm_answer_channel not in ('phone', 'staff') and follower:
+            registration.activity_schedule(
+                'mail.mail_activity_data_todo', summary=self.env._("Comment on the invitation"),
+                note=registration.crm_comment, user_id=follower.id)
+        return touch.sudo(False)
 
     @api.model
     def _response_assignee(self, partner, campaign):

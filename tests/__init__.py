@@ -25,3 +25,4 @@ from . import test_campaign
 from . import test_campaign_channels
 from . import test_campaign_sales
 from . import test_campaign_report
+from . import test_invitations

@@ -6,3 +6,4 @@ from . import crm_address_export
 from . import crm_letter_print
 from . import base_partner_merge_automatic_wizard
 from . import crm_campaign_response
+from . import crm_event_invite
