@@ -1,6 +1,6 @@
 {
     'name': 'CRM Target Groups',
-    'version': '19.0.1.3.0',
+    'version': '19.0.1.4.0',
     'category': 'Marketing',
     'summary': 'Profile contacts with nested tags and build target groups from them',
     'author': 'CRM Target Groups',
