@@ -21,3 +21,4 @@ from . import sale_order
 from . import event_event
 from . import event_registration
 from . import crm_event_invitation_run
+from . import mail_render_mixin
