@@ -22,3 +22,4 @@ from . import event_event
 from . import event_registration
 from . import crm_event_invitation_run
 from . import mail_render_mixin
+from . import mail_mail

@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, format_time
 
 from .event_registration import INVITATION_STATES
+from .mail_mail import ANSWER_LINKS
 
 # the participant report's sections, in their order
 REPORT_SECTIONS = ('attending', 'declined', 'invited')
@@ -210,9 +211,12 @@ class EventEvent(models.Model):
 
     def _crm_invitation_mail_body(self, reminder):
         """A ready invitation in German and English. The event's facts are written in once (the
-        organiser may edit them); the salutation and the two answer links are each recipient's
-        own, rendered at sending. The links open the answer page with the answer chosen; only
-        the invitee's click there answers (mail scanners open every link of a mail)."""
+        organiser may edit them); the salutation is each recipient's name (a placeholder any
+        mailing user may use). The two answer links are generic, as Odoo's unsubscribe link is:
+        each mail gets its invitee's own links when it goes out (mail.mail), so no token is
+        stored in a mailing or a mail, and no user needs the right to write code in mails. The
+        links open the answer page with the answer chosen; only the invitee's click there
+        answers (mail scanners open every link of a mail)."""
         self.ensure_one()
         tz = pytz.timezone(self.date_tz or 'UTC')
         begin = pytz.utc.localize(self.date_begin).astimezone(tz)
@@ -243,18 +247,19 @@ class EventEvent(models.Model):
 <div class="row"><div class="col o_mail_no_options o_mail_wrapper_td bg-white oe_structure o_editable">
 <div class="s_text_block o_mail_snippet_general pt16 pb16" data-snippet="s_text_block" data-name="Text">
 <div class="container s_allow_columns">
-<p>Guten Tag <t t-out="object.name or ''"/>,</p>
+<p>Guten Tag <t t-out="object.name"/>,</p>
 <p>%(de_intro)s</p>
 <p>Bitte sagen Sie uns bis %(de_deadline)s mit einem Klick, ob Sie kommen.</p>
-<p style="font-size:small;color:#6C757D;">Dear <t t-out="object.name or ''"/>, %(en_intro)s
+<p style="font-size:small;color:#6C757D;">Dear <t t-out="object.name"/>, %(en_intro)s
 Please let us know by %(en_deadline)s with one click whether you will attend.</p>
 <p style="text-align:center;">
-<a class="o_crm_invitation_attend" t-att-href="object.crm_invitation_url + '/attend'" style="%(green)s">Ich komme / I will attend</a>
-<a class="o_crm_invitation_decline" t-att-href="object.crm_invitation_url + '/decline'" style="%(grey)s">Ich komme nicht / I cannot attend</a>
+<a class="o_crm_invitation_attend" href="%(attend)s" style="%(green)s">Ich komme / I will attend</a>
+<a class="o_crm_invitation_decline" href="%(decline)s" style="%(grey)s">Ich komme nicht / I cannot attend</a>
 </p>
 <p style="font-size:small;color:#6C757D;">Der Link gilt nur für Ihre Einladung; auf der Seite können Sie Begleitpersonen angeben und Ihre Antwort bis zum %(de_deadline)s ändern. /
 The link is for your invitation only; on its page you can add companions and change your answer until %(en_deadline)s.</p>
 </div></div></div></div></div></div>""") % {
             'de_intro': de_intro, 'en_intro': en_intro, 'de_deadline': de_deadline, 'en_deadline': en_deadline,
             'green': button % '#28A745', 'grey': button % '#6C757D',
+            'attend': ANSWER_LINKS['attend'], 'decline': ANSWER_LINKS['decline'],
         }

@@ -5,6 +5,10 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("crm_invitation_report", {
     steps: () => [
         {
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
             trigger: ".o_app[data-menu-xmlid='event.event_main_menu']",
             run: "click",
         },
