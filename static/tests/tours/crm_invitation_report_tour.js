@@ -25,11 +25,8 @@ registry.category("web_tour.tours").add("crm_invitation_report", {
             run: "click",
         },
         {
-            content: "Two invitees attend, one declined, one has not answered",
-            trigger: "button.oe_stat_button:contains('Attending'):contains('2')",
-        },
-        {
-            trigger: "button.oe_stat_button:contains('Declined'):contains('1')",
+            content: "Four invitations Uwe may see, one without an answer",
+            trigger: "button.oe_stat_button:contains('Invitations'):contains('4')",
         },
         {
             trigger: "button.oe_stat_button:contains('No answer yet'):contains('1')",
@@ -62,8 +59,20 @@ registry.category("web_tour.tours").add("crm_invitation_report", {
             run: "click",
         },
         {
+            content: "More of the event's numbers",
+            trigger: ".o-form-buttonbox button:contains('More')",
+            run: "click",
+        },
+        {
+            content: "Two attend, one declined",
+            trigger: ".o-dropdown--menu button.oe_stat_button:contains('Attending'):contains('2')",
+        },
+        {
+            trigger: ".o-dropdown--menu button.oe_stat_button:contains('Declined'):contains('1')",
+        },
+        {
             content: "Answers over time",
-            trigger: "button.oe_stat_button:contains('Answers')",
+            trigger: ".o-dropdown--menu button.oe_stat_button:contains('Answers')",
             run: "click",
         },
         {
