@@ -6,7 +6,7 @@
     'author': 'CRM Target Groups',
     'website': 'https://github.com/crm-target-groups/crm_target_groups',
     'license': 'LGPL-3',
-    'depends': ['contacts', 'mass_mailing', 'base_automation', 'crm', 'sale', 'event'],
+    'depends': ['contacts', 'mass_mailing', 'base_automation', 'crm', 'sale', 'event', 'mass_mailing_event'],
     'data': [
         'security/crm_target_groups_security.xml',
         'security/ir.model.access.csv',
@@ -44,6 +44,8 @@
         'report/crm_letter_print_templates.xml',
         'report/utm_campaign_reports.xml',
         'report/utm_campaign_templates.xml',
+        'report/event_event_reports.xml',
+        'report/event_event_templates.xml',
         'views/crm_target_groups_menus.xml',
     ],
     'demo': [

@@ -51,6 +51,16 @@ class TargetGroupsController(Controller):
         return request.make_response(output.getvalue(), headers=[
             ('Content-Type', XLSX), ('Content-Disposition', content_disposition(filename))])
 
+    @route('/crm_target_groups/participants/<int:event_id>', type='http', auth='user', methods=['GET'])
+    def participants_file(self, event_id):
+        """The participant report of an event as a workbook: the invitations the user may see."""
+        event = request.env['event.event'].browse(event_id).exists()
+        if not event or not event.has_access('read'):
+            raise request.not_found()
+        filename = request.env._("%(name)s - participants.xlsx", name=event.name)
+        return request.make_response(event._crm_participant_xlsx(), headers=[
+            ('Content-Type', XLSX), ('Content-Disposition', content_disposition(filename))])
+
 
 INVITATION = '/crm_target_groups/invitation/<int:registration_id>/<string:token>'
 # what a visitor sends: a companion count and a comment of a sensible size

@@ -21,4 +21,6 @@ from . import sale_order
 from . import event_event
 from . import event_registration
 from . import crm_event_invitation_run
+from . import mail_render_mixin
+from . import mail_mail
 from . import crm_campaign_contact  # its triggers read the campaigns' and orders' columns (made in this order)

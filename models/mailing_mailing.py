@@ -93,11 +93,12 @@ class MailingMailing(models.Model):
 
     def _get_recipients_domain(self):
         domain = super()._get_recipients_domain()
-        if self.mailing_model_real != 'res.partner':
+        # invitations (event.registration) too: those of contacts hidden from the chooser are theirs not to mail
+        if self.mailing_model_real not in ('res.partner', 'event.registration'):
             return domain
         chooser = self.crm_recipients_uid or self.create_uid
         try:
-            chosen = Domain('id', 'any', self.env['res.partner'].with_user(chooser)._search(domain))
+            chosen = Domain('id', 'any', self.env[self.mailing_model_real].with_user(chooser)._search(domain))
         except UserError:
             # e.g. a target group since refused to the chooser: nobody, rather than stopping the
             # mail queue for every mailing (the group's form says why)
