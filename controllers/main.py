@@ -8,6 +8,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.http import Controller, content_disposition, request, route
 from odoo.tools import format_date, format_time
 
+from ..models.event_registration import SHORT_LINK
+
 XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 
@@ -70,7 +72,7 @@ MAX_COMMENT = 2000
 
 class InvitationController(Controller):
     """The invitee's answer page, reached without login through the personal link of the
-    invitation mail or of a printed invitation (its QR code adds ?via=letter).
+    invitation mail or of a printed invitation (its short link /i/... redirects with ?via=letter).
 
     GET only shows the page: mail scanners and link previews open every link of a mail, so a GET
     that answered would answer for the invitee. The one-click links of the mail (.../attend,
@@ -88,6 +90,16 @@ class InvitationController(Controller):
         registration = self._in_invitee_language(registration)
         return self._invitation_render(registration, choice={'attend': 'attending', 'decline': 'declined'}.get(choice),
                                        channel='letter' if via == 'letter' else 'mail', saved=bool(saved))
+
+    @route(f'{SHORT_LINK}/<string:code>', type='http', auth='public', methods=['GET'], sitemap=False)
+    def invitation_short_link(self, code, **_kwargs):
+        """The short link of a printed invitation (typed in, or its QR code scanned) leads to the
+        answer page as the letter's channel; it answers nothing itself. A wrong code gets the
+        answer page's own "not valid" page."""
+        registration = request.env['event.registration']._crm_invitation_of_short_code(code)
+        if not registration:
+            return self._invitation_invalid()
+        return request.redirect(f"{registration._crm_invitation_path()}?via=letter", code=303, local=True)
 
     @route(INVITATION, type='http', auth='public', methods=['POST'], sitemap=False)
     def invitation_answer(self, registration_id, token, answer=None, channel=None, companions=None, comment=None,

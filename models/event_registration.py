@@ -1,9 +1,11 @@
+import base64
+import re
 import secrets
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, consteq
+from odoo.tools import SQL, consteq, hmac
 
 INVITATION_STATES = [
     ('invited', 'No answer yet'),
@@ -33,6 +35,9 @@ CHANNEL_MEDIUMS = {
 SERVER_FIELDS = {'crm_invitation_state', 'crm_answer_date', 'crm_answer_channel', 'crm_companions', 'crm_comment',
                  'crm_invitation_token', 'crm_target_group_id'}
 EVENT_USER = 'event.group_event_user'
+# the short answer link of a printed invitation: /i/<invitation id>-<12 base32 letters>
+SHORT_LINK = '/i'
+SHORT_CODE = re.compile(r'(\d{1,10})-([a-z2-7]{12})')
 
 
 def new_token():
@@ -69,6 +74,9 @@ class EventRegistration(models.Model):
     crm_invitation_token = fields.Char('Invitation Token', readonly=True, copy=False, groups=EVENT_USER)
     crm_invitation_url = fields.Char('Answer Link', compute='_compute_crm_invitation_url', groups=EVENT_USER,
                                      help="The invitee's personal link to the answer page.")
+    crm_invitation_short_url = fields.Char(
+        'Short Answer Link', compute='_compute_crm_invitation_url', groups=EVENT_USER,
+        help="The answer link of the printed invitation: short enough to type, and its QR code.")
     crm_partner_visible = fields.Boolean(
         'Contact visible', compute='_compute_crm_partner_visible', search='_search_crm_partner_visible',
         help="The contact carries no profile hidden from you.")
@@ -80,10 +88,12 @@ class EventRegistration(models.Model):
 
     @api.depends('crm_invitation_token')
     def _compute_crm_invitation_url(self):
-        base = self.get_base_url()
         for registration in self:
-            registration.crm_invitation_url = registration.crm_invitation_token and \
-                f"{base}{registration._crm_invitation_path()}"
+            base = registration.get_base_url()
+            token = registration.crm_invitation_token
+            registration.crm_invitation_url = token and f"{base}{registration._crm_invitation_path()}"
+            registration.crm_invitation_short_url = token and \
+                f"{base}{SHORT_LINK}/{registration.id}-{registration._crm_short_code(token)}"
 
     @api.depends_context('uid')
     def _compute_crm_partner_visible(self):
@@ -280,15 +290,48 @@ class EventRegistration(models.Model):
         the only secret, compared in constant time; nothing else is read before it matched."""
         if not isinstance(token, str) or not token or not isinstance(registration_id, int):
             return self.browse()
+        stored = self._crm_stored_token(registration_id)
+        # always one comparison, also for an unknown id: no timing tells whether it exists
+        if not consteq(stored or new_token(), token) or not stored:
+            return self.browse()
+        return self.sudo().browse(registration_id)
+
+    @api.model
+    def _crm_invitation_of_short_code(self, code):
+        """The invitation of a printed short link's code ('<id>-<12 letters>'), as superuser, or an
+        empty recordset, checked as the full link's token is: the letters are derived from the
+        token (_crm_short_code), compared in constant time, also for an unknown id. A renewed token
+        makes the short link invalid too."""
+        match = SHORT_CODE.fullmatch(code) if isinstance(code, str) else None
+        if not match:
+            return self.browse()
+        registration_id = int(match[1])
+        stored = self._crm_stored_token(registration_id)
+        if not consteq(self._crm_short_code(stored or new_token()), match[2]) or not stored:
+            return self.browse()
+        return self.sudo().browse(registration_id)
+
+    @api.model
+    def _crm_stored_token(self, registration_id):
+        """The token of an answerable invitation (active, an invitation), else None: the one
+        definition of which invitations a public link may open."""
+        if registration_id > 2 ** 31 - 1:
+            return None
         self.env.cr.execute(SQL("""
             SELECT crm_invitation_token FROM event_registration
              WHERE id = %s AND active AND crm_invitation_state IS NOT NULL
         """, registration_id))
         row = self.env.cr.fetchone()
-        # always one comparison, also for an unknown id: no timing tells whether it exists
-        if not consteq(row[0] if row and row[0] else new_token(), token) or not row:
-            return self.browse()
-        return self.sudo().browse(registration_id)
+        return row[0] if row and row[0] else None
+
+    @api.model
+    def _crm_short_code(self, token):
+        """The secret part of the short link: 60 bits of an HMAC of the token under the database
+        secret, in lower-case base32 (no 0/1/8/9 to misread on paper). Derived, not stored: it
+        needs no column and no second secret to keep in step, and it changes with the token. 60
+        bits per invitation id are beyond guessing over HTTP; the full link keeps its 256."""
+        digest = bytes.fromhex(hmac(self.env(su=True), 'crm_invitation_short_link', token))
+        return base64.b32encode(digest[:8]).decode().lower()[:12]
 
     def _crm_check_server_fields(self, vals):
         if fnames := SERVER_FIELDS & vals.keys():

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 from odoo.tools import format_date
 
+from ..models.crm_letter_template import ANSWER_LINK
 from ..tools import setting
 
 
@@ -95,7 +96,8 @@ class CrmLetterPrint(models.TransientModel):
         return 1.0 if _wkhtml().is_patched_qt else 1024 / (210 / 25.4 * 96)
 
     def _letters(self):
-        """What the report prints, per contact with an address: address lines, date, subject, body."""
+        """What the report prints, per contact with an address: address lines, date, subject, body
+        (its answer link placeholder replaced by the contact's own link, see _answer_links)."""
         self.ensure_one()
         Partner, Address = self.env['res.partner'], self.env['crm.postal.address']
         template = self.template_id
@@ -107,6 +109,7 @@ class CrmLetterPrint(models.TransientModel):
             ids = [a.id for a in chunk]
             subjects = template._render_field('subject', ids, compute_lang=True)
             bodies = template._render_field('body', ids, engine='qweb', compute_lang=True)
+            answer_links = template._answer_links(ids) if any(ANSWER_LINK in body for body in bodies.values()) else {}
             for a in chunk:
                 lang = Address._lang(a.lang)
                 if lang not in labels:
@@ -119,6 +122,6 @@ class CrmLetterPrint(models.TransientModel):
                     'address': [line for line in lines if line],
                     'date': format_date(self.env, self.letter_date, lang_code=lang, date_format='long'),
                     'subject': subjects[a.id],
-                    'body': bodies[a.id],
+                    'body': bodies[a.id].replace(ANSWER_LINK, answer_links.get(a.id, '')),
                 })
         return letters
