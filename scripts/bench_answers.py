@@ -15,10 +15,16 @@ the same two cores, does not count. The clients' round trip is reported beside i
 
 Afterwards the database must hold every answer exactly once: each invitation in its last answer,
 answered through the mail link, with one campaign history touch per change of answer.
+
+Standalone (tests/test_bench_answers.py, in CI size), on a copy of a database with the module:
+    python scripts/bench_answers.py ODOO_CONF DB --clone-from SOURCE   (DB is dropped at the end)
 """
+import argparse
 import http.cookiejar
 import os
 import re
+import shutil
+import sys
 import statistics
 import tempfile
 import threading
@@ -28,16 +34,17 @@ import urllib.parse
 import urllib.request
 from contextlib import closing
 
-from loadtest import log_records, start_server, stop_server
+from loadtest import clone_database, drop_database, log_records, start_server, stop_server
 
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.sql_db import close_db, db_connect
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
 ANSWERS = int(os.environ.get('ANSWERS', 2000))
 CLIENTS = int(os.environ.get('CLIENTS', 20))
 TIMEOUT = float(os.environ.get('ANSWER_TIMEOUT', 300))
+TARGET_MS = float(os.environ.get('ANSWER_TARGET_MS', 50))
 PAGE = re.compile(r'"(GET|POST) /crm_target_groups/invitation/(\d+)/\S+ HTTP/[\d.]+" (\d{3}) \S+ '
                   r'(\d+) ([\d.]+) ([\d.]+)')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -57,6 +64,15 @@ def setup(db):
         campaign = env['utm.campaign'].create({'name': 'Bench answers'})
         event = env['event.event'].create({
             'name': 'Bench answers', 'date_begin': '2099-06-01 16:00:00', 'date_end': '2099-06-01 22:00:00'})
+        cr.execute("SELECT count(*) FROM res_partner WHERE name LIKE 'Bench %'")
+        if (missing := ANSWERS - cr.fetchone()[0]) > 0:  # standalone: a database without the bench's contacts
+            cr.execute(SQL("""
+                INSERT INTO res_partner (name, complete_name, active, type, is_company, lang, create_date,
+                                         write_date, email, autopost_bills)
+                SELECT 'Bench ' || g, 'Bench ' || g, true, 'contact', false, 'en_US', now(), now(),
+                       'bench' || g || '@example.com', 'ask'
+                  FROM generate_series(1, %s) g
+            """, missing))
         cr.execute(SQL("SELECT id FROM res_partner WHERE name LIKE 'Bench %%' ORDER BY id LIMIT %s", ANSWERS))
         ids = [row[0] for row in cr.fetchall()]
         count = env['event.registration']._crm_insert_invitations(event, ids, env['crm.target.group'], campaign)
@@ -171,8 +187,8 @@ def bench_answers(db):
     if len(times['POST']) != len(results):
         problems.append(f"{len(times['POST'])} answers in the server log, {len(results)} posted ({logfile})")
     post_ms = statistics.median(times['POST'] or [0])
-    if post_ms > 50:
-        problems.append(f"median server time per answer {post_ms:.1f} ms (target: at most 50 ms)")
+    if post_ms > TARGET_MS:
+        problems.append(f"median server time per answer {post_ms:.1f} ms (target: at most {TARGET_MS:.0f} ms)")
     post_sorted = sorted(times['POST'] or [0])
     round_trip = statistics.median([row[2] for row in results if row[2] is not None] or [0]) * 1000
     rows = [
@@ -185,4 +201,28 @@ def bench_answers(db):
         (f'  stored: {count - len(wrong)}/{count} invitations right, {touches}/{expected_touches} touches',
          None, None, None),
     ]
+    if not problems:
+        shutil.rmtree(logdir, ignore_errors=True)
     return rows, problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('conf')
+    parser.add_argument('db')
+    parser.add_argument('--clone-from', required=True, help="copy this database (the module installed) into DB")
+    args = parser.parse_args()
+    config.parse_config(['-c', args.conf, '--log-level=warn'])
+    clone_database(args.clone_from, args.db)
+    try:
+        rows, problems = bench_answers(args.db)
+    finally:
+        drop_database(args.db)
+    for what, ours, floor, _stock in rows:
+        print(what if ours is None else f"{what}: {ours * 1000:.1f} ms (GET {floor * 1000:.1f} ms)")
+    print("FAILED:\n  " + "\n  ".join(problems) if problems else "OK: all checks passed")
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == '__main__':
+    main()
