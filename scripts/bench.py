@@ -2,6 +2,9 @@
 several runs, as a ratio against a floor measured in the same run.
 
 Usage (through the harness): N=100000 RUNS=3 PARTS=wizard,count,click scripts/harness.sh bench
+Parts: wizard, count, campaign, invite (in this process); click, export (over HTTP, one worker);
+answers (over HTTP against --workers=2: ANSWERS answers posted by CLIENTS concurrent clients,
+scripts/bench_answers.py).
 """
 import json
 import os
@@ -295,6 +298,47 @@ def bench_campaign(env):
     return rows
 
 
+def bench_invite(env):
+    """Inviting a target group of N members (everyone tagged with one profile) to an event, through
+    the wizard run in the request (the sync threshold raised above N: what each batch of the
+    background job does, in one statement), against a raw INSERT ... SELECT of the same
+    registrations (the same columns and values, random tokens and barcodes included)."""
+    sys_env = env(su=True)
+    profile = sys_env['res.partner.category'].create({'name': 'Bench invitation'})
+    env.cr.execute(SQL("""INSERT INTO res_partner_res_partner_category_rel (category_id, partner_id)
+                          SELECT %s, id FROM res_partner WHERE name LIKE 'Bench %%'""", profile.id))
+    env.cr.execute("ANALYZE res_partner_res_partner_category_rel")
+    group = env['crm.target.group'].create({'name': 'Bench invitees', 'include_profile_ids': [Command.set(profile.ids)]})
+    campaign = sys_env['utm.campaign'].create({'name': 'Bench party'})
+    event = sys_env['event.event'].create({
+        'name': 'Bench party', 'date_begin': '2099-06-01 16:00:00', 'date_end': '2099-06-01 22:00:00'})
+    sys_env['ir.config_parameter'].set_param('crm_target_groups.sync_threshold', str(N + 1))
+    env.flush_all()
+
+    def wizard():
+        invite = env['crm.event.invite'].create({'event_id': event.id, 'target_group_id': group.id,
+                                                 'campaign_id': campaign.id})
+        assert not invite.in_background and invite.new_count == N, (invite.in_background, invite.new_count)
+        invite.action_invite()
+
+    def sql_insert():
+        env.cr.execute(SQL("""
+            INSERT INTO event_registration (
+                   event_id, partner_id, name, email, phone, company_name, company_id, state, active, barcode,
+                   utm_campaign_id, crm_invitation_state, crm_invitation_token, crm_companions,
+                   crm_target_group_id, create_uid, create_date, write_uid, write_date)
+            SELECT %(event)s, p.id, p.name, p.email, p.phone, p.company_name, %(company)s, 'draft', TRUE,
+                   (('x' || left(md5(gen_random_uuid()::text), 16))::bit(64)::bigint & 9223372036854775807)::text,
+                   %(campaign)s, 'invited', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''),
+                   0, %(group)s, %(uid)s, now(), %(uid)s, now()
+              FROM res_partner p JOIN res_partner_res_partner_category_rel r ON r.partner_id = p.id
+             WHERE r.category_id = %(profile)s
+        """, event=event.id, company=event.company_id.id or None, campaign=campaign.id, group=group.id,
+            uid=env.uid, profile=profile.id))
+        assert env.cr.rowcount == N, env.cr.rowcount
+    return [('invite a target group of N to an event', median_time(env, wizard), median_time(env, sql_insert), None)]
+
+
 def bench_http(target_id):
     """Against a running server, over HTTP: one click in assignment mode, and the address export."""
     port = int(os.environ.get('BENCH_PORT', 8099))
@@ -409,9 +453,18 @@ def main():
         rows = bench_wizard_and_undo(env, target) if 'wizard' in PARTS else []
         rows += bench_count(env, root) if 'count' in PARTS else []
         rows += bench_campaign(env) if 'campaign' in PARTS else []
+        rows += bench_invite(env) if 'invite' in PARTS else []
         cr.rollback()
     settle()
     rows += bench_http(target.id) if {'click', 'export'} & set(PARTS) else []
+    problems = []
+    if 'answers' in PARTS:
+        from bench_answers import bench_answers  # noqa: PLC0415 -- scripts/, beside this one
+        try:
+            answer_rows, problems = bench_answers(DB)
+            rows += answer_rows
+        except Exception as exc:  # noqa: BLE001 -- the other parts' figures are printed all the same
+            problems = [f"the answers part failed: {exc!r}"]
 
     print(f"\nN = {N} contacts, median of {RUNS} runs (stock path: 1 run)\n")
     print(f"| {'what':<50} | {'ours':>9} | {'floor':>9} | {'ratio':>6} | {'stock path':>10} | {'stock/floor':>11} |")
@@ -423,7 +476,11 @@ def main():
         stock_cells = f"{stock * 1000:>8.0f}ms | {stock / floor:>10.1f}x" if stock else f"{'':>10} | {'':>11}"
         print(f"| {what:<50} | {ours * 1000:>7.1f}ms | {floor * 1000:>7.1f}ms | {ours / floor:>5.2f}x | {stock_cells} |")
     print("\nFloors: raw SQL on the relation table (wizard, undo, count); a web_read of the same row (click); "
-          "Odoo's own Excel export of the same contacts (address list).")
+          "Odoo's own Excel export of the same contacts (address list); a raw INSERT ... SELECT of the same "
+          "registrations (invite); the server time of the answer page's GET in the same load (answers).")
+    if problems:
+        print("\nFAILED:\n  " + "\n  ".join(problems))
+        sys.exit(1)
 
 
 if __name__ == '__main__':

@@ -28,3 +28,4 @@ from . import test_campaign_report
 from . import test_invitations
 from . import test_invitation_report
 from . import test_invitation_letters
+from . import test_bench_answers
