@@ -29,7 +29,7 @@ from odoo.tools import SQL, config
 N = int(os.environ.get('N', 100000))
 RUNS = int(os.environ.get('RUNS', 3))
 CLICKS = int(os.environ.get('CLICKS', 30))
-PARTS = os.environ.get('PARTS', 'wizard,count,click,export,campaign').split(',')
+PARTS = os.environ.get('PARTS', 'wizard,count,click,export,campaign,invite,answers').split(',')
 # campaign history entries generated for PARTS=campaign (mail events, touches, leads, orders)
 HISTORY = int(os.environ.get('HISTORY', 1000000))
 # recipients of a mailing sent and opened, for the cost of the campaign contacts' triggers
