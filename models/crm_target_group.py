@@ -286,13 +286,7 @@ class CrmTargetGroup(models.Model):
             'subject': self.name,
             'crm_target_group_id': self.id,
         })
-        return {
-            'type': 'ir.actions.act_window',
-            'res_model': 'mailing.mailing',
-            'res_id': mailing.id,
-            'view_mode': 'form',
-            'views': [(False, 'form')],
-        }
+        return mailing._get_records_action()
 
     # ------------------------------------------------------------
     # HELPERS

@@ -201,13 +201,7 @@ class EventEvent(models.Model):
             'body_arch': body,
             'body_html': body,
         })
-        return {
-            'type': 'ir.actions.act_window',
-            'res_model': 'mailing.mailing',
-            'res_id': mailing.id,
-            'view_mode': 'form',
-            'views': [(False, 'form')],
-        }
+        return mailing._get_records_action()
 
     def _crm_invitation_mail_body(self, reminder):
         """A ready invitation in German and English. The event's facts are written in once (the
