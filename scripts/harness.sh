@@ -204,7 +204,7 @@ cmd_test() {
     cd "$CACHE/addons/$MODULE"
     set +e
     CRM_TG_REAL_DIR="$ROOT" PYTHONPATH="$ODOO_PATH:$ROOT/scripts" "$VENV/bin/pytest" \
-        -p no:cacheprovider -p pytest_addon_name -rs \
+        -p no:cacheprovider -p pytest_addon_name -p pytest_browser_wait -rs \
         --odoo-config="$CACHE/odoo.conf" --odoo-database="$db" --odoo-http \
         --odoo-log-level=info --odoo-extra="logfile=$test_log" "${@:-tests}" 2>&1 | tee "$out"
     local rc=${PIPESTATUS[0]}
