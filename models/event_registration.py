@@ -1,6 +1,7 @@
 import base64
 import re
 import secrets
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -220,28 +221,29 @@ class EventRegistration(models.Model):
             return False
         if answer == 'attending' and event._crm_is_full():
             raise UserError(self.env._("%(event)s is fully booked.", event=event.name))
-        registration.with_context(crm_answer_mail_by_cron=True).write(dict(
+        # the campaign history is the answer's history (one per contact, across channels): no
+        # second copy of it in the registration's chatter, which Odoo's tracking of state would add
+        registration.with_context(mail_notrack=True).write(dict(
             vals, crm_invitation_state=answer, crm_answer_date=fields.Datetime.now(), crm_answer_channel=channel,
             state=ANSWER_STATES[answer]))
         self.env['crm.campaign.touch']._log_invitation_answer(registration)
         return True
 
     def _update_mail_schedulers(self):
-        """An answer's confirmation mail goes out through Odoo's event mail cron, triggered now
-        (Odoo's own event.event_mail_async way), not in the invitee's request: run there, Odoo's
-        scheduler commits (outside tests) in the middle of the answer, which ends its savepoint
-        and row lock (the request then fails after the answer was stored, without its history
-        entry), and renders the ticket PDF in the request. Honoured under sudo only (_crm_answer)."""
-        if not (self.env.su and self.env.context.get('crm_answer_mail_by_cron')):
-            return super()._update_mail_schedulers()
-        open_registrations = self.filtered(lambda registration: registration.state == 'open')
-        schedulers = self.env['event.mail'].search([
-            ('event_id', 'in', open_registrations.event_id.ids), ('interval_type', '=', 'after_sub')])
-        if not schedulers:
-            return None
-        schedulers._create_missing_mail_registrations(open_registrations)
-        self.env.ref('event.event_mail_scheduler')._trigger()
-        return None
+        """Confirmed invitations get Odoo's confirmation mail the asynchronous way (Odoo's own
+        event.event_mail_async): the event mail cron is woken, creates the missing mail
+        registrations itself and queues the mails, which the mail queue sends a minute later.
+        Run in the answer's request instead, Odoo's scheduler commits (outside tests) in the middle
+        of the answer, which ends its savepoint and row lock, and renders the ticket PDF while the
+        invitee waits. Ordinary registrations keep Odoo's way."""
+        invitations = self.filtered('crm_invitation_state')
+        super(EventRegistration, self - invitations)._update_mail_schedulers()
+        attending = invitations.filtered(lambda registration: registration.state == 'open')
+        if attending and self.env['event.mail'].sudo().search_count([
+                ('event_id', 'in', attending.event_id.ids), ('interval_type', '=', 'after_sub')], limit=1):
+            self.env.ref('event.event_mail_scheduler').sudo()._trigger()
+            self.env.ref('mail.ir_cron_mail_scheduler_action').sudo()._trigger(
+                fields.Datetime.now() + timedelta(minutes=1))
 
     @api.model
     def _crm_invitee_domain(self, group):
@@ -266,7 +268,7 @@ class EventRegistration(models.Model):
                                                'commercial_company_name']),
                               ('event.registration', ['event_id', 'partner_id', 'crm_invitation_state'])):
             self.env[model].flush_model(fnames)
-        now = fields.Datetime.now()
+        now = self.env.cr.now()  # as Odoo's create dates its records: the transaction's time
         self.env.cr.execute(SQL("""
             WITH new AS (
                 INSERT INTO event_registration (

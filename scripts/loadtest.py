@@ -205,8 +205,11 @@ def free_port():
 
 def start_server(db, logfile):
     port = int(os.environ.get('PORT') or free_port())
+    # -d alone serves that one database, as a single-database deployment does; a --db-filter
+    # would make Odoo list the cluster's databases on every request without a session's
+    # database (any visitor's), over a new connection each time
     server = subprocess.Popen(
-        [sys.executable, '-m', 'odoo', 'server', '-c', config['config'], '-d', db, f'--db-filter=^{db}$',
+        [sys.executable, '-m', 'odoo', 'server', '-c', config['config'], '-d', db,
          '--http-interface=127.0.0.1', f'--http-port={port}', f'--gevent-port={free_port()}',
          '--workers=2', '--max-cron-threads=2', f'--logfile={logfile}', '--log-level=info'],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -143,12 +143,21 @@ class TestInvitations(HttpCase, TargetGroupsCommon):
     def test_answers_are_history_and_set_the_registration(self):
         self._invite()
         anna = self._invitation(self.partner_anna)
+        cron_triggers = self.env['ir.cron.trigger'].search
+        waking = [('cron_id', '=', self.env.ref('event.event_mail_scheduler').id)]
+        triggers = cron_triggers(waking)
         self.assertTrue(anna._crm_answer('attending', 'mail', companions=2, comment="Gern!"))
         self.assertEqual((anna.state, anna.crm_invitation_state, anna.crm_companions, anna.crm_answer_channel),
                          ('open', 'attending', 2, 'mail'))
         self.event.invalidate_recordset()
         self.assertEqual(self.event.seats_taken, 1, "attending takes a seat")
-        self.assertTrue(anna.mail_registration_ids, "attending gets Odoo's confirmation")
+        self.assertFalse(anna.message_ids.tracking_value_ids,
+                         "the answer's history is the campaign history, not a second copy in the chatter")
+        # Odoo's confirmation, sent by the event mail cron the answer wakes (not in the answer's request)
+        self.assertFalse(anna.mail_registration_ids)
+        self.assertTrue(cron_triggers(waking) - triggers, "the answer wakes the cron")
+        self.env['event.mail'].schedule_communications()
+        self.assertTrue(anna.mail_registration_ids.mail_sent, "attending gets Odoo's confirmation")
         self.assertFalse(anna._crm_answer('attending', 'mail', companions=3), "the same answer changes nothing")
         self.assertEqual(anna.crm_companions, 3)
         touch = self._touches(self.partner_anna)
