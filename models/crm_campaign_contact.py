@@ -3,9 +3,14 @@ from odoo.tools import SQL
 
 from .crm_campaign_history import (
     EVENTS, LEAD_EVENTS, LEAD_ROWS, LINES_INVOICED, LINES_QUANTITY, ORDER_CONFIRMED, ORDER_ROWS,
-    TRACE_EVENTS, TRACE_ROWS,
+    TRACE_CONTACTS, TRACE_EVENTS, TRACE_ROWS,
 )
 from .crm_campaign_touch import KINDS
+
+
+def _documents():
+    """The mailed models of TRACE_CONTACTS whose contact is another document's."""
+    return [(model, (contact, document)) for model, (contact, document) in TRACE_CONTACTS.items() if document]
 
 
 def _counts(events):
@@ -18,8 +23,21 @@ def _counts(events):
 # `sale_order_line` entry is the change of a line alone, for its trigger.
 SOURCES = {
     'mailing_trace': {
-        'alias': 't', 'campaign': 't.campaign_id', 'partner': 't.res_id', 'rows': TRACE_ROWS,
-        'columns': _counts(TRACE_EVENTS),
+        'alias': 't', 'campaign': 't.campaign_id', 'rows': TRACE_ROWS, 'columns': _counts(TRACE_EVENTS),
+        # the trace's contact, whichever model it mailed (TRACE_CONTACTS)
+        'partner': "CASE t.model " + " ".join(f"WHEN '{model}' THEN {contact}"
+                                              for model, (contact, _join) in TRACE_CONTACTS.items()) + " END",
+        'join': " ".join(f"LEFT JOIN {table} {alias} ON t.model = '{model}' AND {alias}.id = t.res_id"
+                         for model, (_contact, (table, alias)) in _documents()),
+    },
+    # a registration's mails are its contact's: a registration given another contact takes them
+    # along, a deleted one takes them away (its traces stay, reaching nobody)
+    'event_registration': {
+        'alias': TRACE_CONTACTS['event.registration'][1][1], 'campaign': 't.campaign_id',
+        'partner': TRACE_CONTACTS['event.registration'][0], 'rows': TRACE_ROWS, 'columns': _counts(TRACE_EVENTS),
+        'join': f"JOIN mailing_trace t ON t.model = 'event.registration' "
+                f"AND t.res_id = {TRACE_CONTACTS['event.registration'][1][1]}.id",
+        'change_only': True, 'on': ('UPDATE', 'DELETE'), 'changed': ('partner_id',),
     },
     'crm_campaign_touch': {
         'alias': 'c', 'campaign': 'c.campaign_id', 'partner': 'c.partner_id', 'rows': 'TRUE',
@@ -60,7 +78,7 @@ ANCESTORS = "unnest(string_to_array(rtrim(coalesce(c.parent_path, c.id || '/'), 
 
 
 def _contributions(table, relation, campaigns=None):
-    """What the rows of `relation` (the table, or a trigger's transition table) of source `table`
+    """What the rows of `relation` (the table, a trigger's transition table, or a sub-query) of source `table`
     add, per (campaign, contact); only for the campaigns of the sub-query `campaigns` if given."""
     source = SOURCES[table]
     columns = ", ".join(f"coalesce({source['columns'][name]}, 0) AS {name}" if name in source['columns']
@@ -219,34 +237,43 @@ class CrmCampaignContact(models.Model):
         cr.execute(SQL(_add(_summed(_all_contributions()))))
 
     def _create_source_trigger(self, table):
-        """Three statement triggers on a source (insert, update, delete),
+        """Statement triggers on a source (insert, update, delete, or those of its 'on'),
         adding what the statement's rows added after it, less what they added before."""
         function = f'crm_campaign_contact_{table}'
+        source = SOURCES[table]
         new, old = _contributions(table, 'new_rows'), _contributions(table, 'old_rows')
+        if changed := source.get('changed'):
+            # an update counts for the rows where one of these columns changed (PostgreSQL has no
+            # transition tables for a trigger on some columns only)
+            differ = " OR ".join(f"o.{column} IS DISTINCT FROM n.{column}" for column in changed)
+            update_new, update_old = (_contributions(table, f"(SELECT {side}.* FROM new_rows n JOIN old_rows o "
+                                                            f"ON o.id = n.id WHERE {differ})")
+                                      for side in ('n', 'o'))
+        else:
+            update_new, update_old = new, old
+        on = source.get('on', ('INSERT', 'UPDATE', 'DELETE'))
+        statements = {
+            'INSERT': ("NEW TABLE AS new_rows", _add(_summed(new))),
+            'UPDATE': ("OLD TABLE AS old_rows NEW TABLE AS new_rows", _add(_summed(
+                f"{update_new} UNION ALL SELECT campaign_id, partner_id, "
+                + ", ".join(f"-{name}" for name in COLUMNS) + f" FROM ({update_old}) o"))),
+            'DELETE': ("OLD TABLE AS old_rows", _add(_summed(old, "-"))),
+        }
+        body = "\n".join(f"IF TG_OP = '{event}' THEN {statements[event][1]} END IF;" for event in on)
         self.env.cr.execute(SQL(f"""
             CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $body$
             BEGIN
-                IF TG_OP = 'INSERT' THEN
-                    {_add(_summed(new))}
-                ELSIF TG_OP = 'DELETE' THEN
-                    {_add(_summed(old, "-"))}
-                ELSE
-                    {_add(_summed(f"{new} UNION ALL SELECT campaign_id, partner_id, "
-                                  + ", ".join(f"-{name}" for name in COLUMNS) + f" FROM ({old}) o"))}
-                END IF;
+                {body}
                 RETURN NULL;
             END
             $body$;
             DROP TRIGGER IF EXISTS {function}_insert ON {table};
             DROP TRIGGER IF EXISTS {function}_update ON {table};
             DROP TRIGGER IF EXISTS {function}_delete ON {table};
-            CREATE TRIGGER {function}_insert AFTER INSERT ON {table}
-                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}();
-            CREATE TRIGGER {function}_update AFTER UPDATE ON {table}
-                REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}();
-            CREATE TRIGGER {function}_delete AFTER DELETE ON {table}
-                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}();
-        """))
+        """ + "".join(f"""
+            CREATE TRIGGER {function}_{event.lower()} AFTER {event} ON {table}
+                REFERENCING {statements[event][0]} FOR EACH STATEMENT EXECUTE FUNCTION {function}();"""
+                      for event in on)))
 
     def _create_campaign_trigger(self):
         """A campaign moved below another takes its rows' sums (its own and its sub-campaigns')

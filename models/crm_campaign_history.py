@@ -41,7 +41,14 @@ TRACE_EVENTS = [
     (4, 'replied', "t.reply_datetime"),
     (5, 'bounced', "CASE WHEN t.trace_status = 'bounce' THEN t.write_date END"),
 ]
-TRACE_ROWS = "t.model = 'res.partner' AND t.is_test_trace IS NOT TRUE"
+TRACE_ROWS = "t.is_test_trace IS NOT TRUE"
+# the contact of a mail trace `t`, per mailed model: (the contact, the mailed document's table and
+# alias, or None where the document is the contact). A mailing to contacts mails the contact; one
+# to event registrations (an invitation mail, Odoo's mails to attendees) the registration's contact
+TRACE_CONTACTS = {
+    'res.partner': ("t.res_id", None),
+    'event.registration': ("reg.partner_id", ("event_registration", "reg")),
+}
 LEAD_EVENTS = [
     (9, 'lead', "l.create_date"),
     (10, 'won', "CASE WHEN l.won_status = 'won' THEN coalesce(l.date_closed, l.write_date) END"),
@@ -56,6 +63,7 @@ LINES_INVOICED = "sum(line.untaxed_amount_invoiced)"
 # holds (an order's campaign just attributed, a touch just logged) is counted
 SOURCE_FIELDS = {
     'mailing.trace': None,
+    'event.registration': ['partner_id'],
     'mailing.mailing': ['medium_id', 'user_id'],
     'crm.campaign.touch': None,
     'crm.lead': ['partner_id', 'campaign_id', 'medium_id', 'user_id', 'won_status', 'date_closed'],
@@ -64,6 +72,17 @@ SOURCE_FIELDS = {
 }
 # the largest id a row can have (int4 source ids), and below 2**53, which the web client keeps exact
 MAX_VIEW_ID = (2 ** 31) * ID_STEP
+
+
+def trace_index(model):
+    """The name of the index of the traces of a mailed model of TRACE_CONTACTS, by document."""
+    return f"mailing_trace_{model.replace('.', '_')}_idx"
+
+
+def drop_trace_indexes(cr):
+    """On uninstall: the indexes sit on Odoo's traces."""
+    cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL(", ").join(SQL.identifier(trace_index(model))
+                                                             for model in TRACE_CONTACTS)))
 
 
 def _values(events):
@@ -139,22 +158,13 @@ class CrmCampaignHistory(models.Model):
 
     def init(self):
         # a contact's mail events: Odoo indexes traces by mailing and campaign, not by document
-        self.env.cr.execute(SQL("""
-            CREATE INDEX IF NOT EXISTS mailing_trace_res_partner_idx
-                ON mailing_trace (res_id) WHERE model = 'res.partner'
-        """))
+        for model in TRACE_CONTACTS:
+            self.env.cr.execute(SQL("CREATE INDEX IF NOT EXISTS %s ON mailing_trace (res_id) WHERE model = %s",
+                                    SQL.identifier(trace_index(model)), model))
         self.env.cr.execute(SQL("DROP VIEW IF EXISTS crm_campaign_history"))
         self.env.cr.execute(SQL("""
             CREATE VIEW crm_campaign_history AS (
-                SELECT t.id::bigint * %(step)s + e.code AS id, t.id AS record_id,
-                       t.res_id AS partner_id, t.campaign_id, m.medium_id, e.event, e.date, m.user_id,
-                       NULL::numeric AS amount, NULL::numeric AS amount_invoiced, NULL::numeric AS quantity,
-                       t.mass_mailing_id AS mailing_id, NULL::int AS lead_id, NULL::int AS order_id,
-                       NULL::int AS touch_id
-                  FROM mailing_trace t
-                  JOIN mailing_mailing m ON m.id = t.mass_mailing_id
-                 CROSS JOIN LATERAL (VALUES %(trace_events)s) AS e (code, event, date)
-                 WHERE %(trace_rows)s AND e.date IS NOT NULL
+                %(traces)s
             UNION ALL
                 SELECT c.id::bigint * %(step)s + 8, c.id, c.partner_id, c.campaign_id, c.medium_id, c.kind,
                        c.date, c.user_id, NULL, NULL, NULL, c.mailing_id, NULL, NULL, c.id
@@ -179,7 +189,24 @@ class CrmCampaignHistory(models.Model):
                   ) lines ON TRUE
                  WHERE %(order_rows)s
             )
-        """, step=ID_STEP, trace_events=_values(TRACE_EVENTS), trace_rows=SQL(TRACE_ROWS),
+        """, step=ID_STEP, traces=SQL(" UNION ALL ").join(
+                # a branch per mailed model: a contact's history finds its rows through an index
+                SQL("""
+                SELECT t.id::bigint * %(step)s + e.code AS id, t.id AS record_id,
+                       %(contact)s AS partner_id, t.campaign_id, m.medium_id, e.event, e.date, m.user_id,
+                       NULL::numeric AS amount, NULL::numeric AS amount_invoiced, NULL::numeric AS quantity,
+                       t.mass_mailing_id AS mailing_id, NULL::int AS lead_id, NULL::int AS order_id,
+                       NULL::int AS touch_id
+                  FROM mailing_trace t
+                  %(join)s
+                  JOIN mailing_mailing m ON m.id = t.mass_mailing_id
+                 CROSS JOIN LATERAL (VALUES %(trace_events)s) AS e (code, event, date)
+                 WHERE t.model = %(model)s AND %(trace_rows)s AND %(contact)s IS NOT NULL AND e.date IS NOT NULL
+                """, step=ID_STEP, contact=SQL(contact), model=model,
+                    join=SQL("JOIN %s %s ON %s = t.res_id", SQL.identifier(document[0]), SQL.identifier(document[1]),
+                             SQL.identifier(document[1], 'id')) if document else SQL(),
+                    trace_events=_values(TRACE_EVENTS), trace_rows=SQL(TRACE_ROWS))
+                for model, (contact, document) in TRACE_CONTACTS.items()),
             lead_events=_values(LEAD_EVENTS), lead_rows=SQL(LEAD_ROWS), order_rows=SQL(ORDER_ROWS),
             confirmed=SQL(ORDER_CONFIRMED), lines_invoiced=SQL(LINES_INVOICED), lines_quantity=SQL(LINES_QUANTITY)))
 

@@ -154,6 +154,44 @@ class TestCampaign(HttpCase, TargetGroupsCommon):
         check("a sub-campaign deleted")
         self.assertEqual(self._statistics(self.empty)['reached_count'], 0)
 
+    def test_mails_to_registrations_count_for_their_contacts(self):
+        """A mailing to event registrations (an invitation mail, Odoo's mails to attendees) reached
+        the registrations' contacts: in their history and the statistics, kept by the triggers when
+        a registration is given another contact or deleted, and hidden from the outsider where the
+        contact carries a restricted profile."""
+        check = self._assert_campaign_contacts_follow_the_sources
+        event = self.env['event.event'].create({
+            'name': 'Hausmesse 2027', 'date_begin': datetime(2099, 5, 1, 9), 'date_end': datetime(2099, 5, 1, 17)})
+        anna, bernd, dora = self.env['event.registration'].create([
+            {'event_id': event.id, 'partner_id': partner.id}
+            for partner in (self.partner_anna, self.partner_bernd, self.partner_dora)])
+        mailing = self.env['mailing.mailing'].create({
+            'subject': 'Einladung', 'body_html': '<p>Hallo</p>', 'campaign_id': self.empty.id,
+            'mailing_model_id': self.env['ir.model']._get_id('event.registration')})
+        now = datetime(2027, 3, 1, 10, 0)
+        self.env['mailing.trace'].create([
+            {'model': 'event.registration', 'res_id': registration.id, 'mass_mailing_id': mailing.id,
+             'trace_status': 'open', 'sent_datetime': now, 'open_datetime': now}
+            for registration in (anna, bernd, dora)])
+        check("mails to registrations")
+        stats = self._statistics(self.empty)
+        self.assertEqual((stats['reached_count'], stats['mailed_count'], stats['opened_count']), (3, 3, 3))
+        outsider = self._statistics(self.empty, self.user_outsider)
+        self.assertEqual((outsider['reached_count'], outsider['opened_count']), (2, 2), "Dora is not counted")
+        History = self.env['crm.campaign.history']
+        history = History.search([('partner_id', '=', self.partner_anna.id), ('campaign_id', '=', self.empty.id)])
+        self.assertEqual(sorted(history.mapped('event')), ['opened', 'sent'])
+        self.assertEqual(history.mailing_id, mailing)
+        self.assertFalse(History.with_user(self.user_outsider).search_count([('partner_id', '=', self.partner_dora.id),
+                                                                             ('campaign_id', '=', self.empty.id)]))
+        bernd.partner_id = self.contacts['sent']
+        check("a registration given another contact")
+        self.assertEqual(History.search_count([('partner_id', '=', self.contacts['sent'].id),
+                                               ('campaign_id', '=', self.empty.id)]), 2)
+        anna.unlink()
+        check("a registration deleted")
+        self.assertEqual(self._statistics(self.empty)['reached_count'], 2)
+
     def test_roi_without_cost_is_empty(self):
         stats = self._statistics(self.empty)
         self.assertFalse(stats['has_roi'])

@@ -32,6 +32,10 @@ class TestLifecycle(BaseCase):
         self.assertEqual(self._sql(db, "SELECT state FROM ir_module_module WHERE name = 'crm_target_groups'"),
                          [('installed',)])
         self.assertEqual(self._sql(db, "SELECT count(*) FROM crm_profile_category")[0][0], 6)
+        # the history's indexes on Odoo's traces (a contact's mails, a registration's)
+        trace_indexes = ("SELECT count(*) FROM pg_indexes WHERE tablename = 'mailing_trace' AND indexname "
+                         "IN ('mailing_trace_res_partner_idx', 'mailing_trace_event_registration_idx')")
+        self.assertEqual(self._sql(db, trace_indexes), [(2,)])
 
         self._odoo(db, 'module', 'uninstall', 'crm_target_groups', subcommand=True)
         self.assertEqual(self._sql(db, "SELECT state FROM ir_module_module WHERE name = 'crm_target_groups'"),
@@ -44,6 +48,7 @@ class TestLifecycle(BaseCase):
         self.assertEqual(self._sql(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'crm_campaign_contact%'"),
                          [(0,)])
         self.assertEqual(self._sql(db, "SELECT to_regclass('crm_campaign_contact')"), [(None,)])
+        self.assertEqual(self._sql(db, trace_indexes), [(0,)])
         self.assertFalse(self._sql(db, "SELECT 1 FROM information_schema.columns WHERE "
                                        "table_name = 'res_partner_category' AND column_name = 'profile_category_id'"))
 
