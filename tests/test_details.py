@@ -50,3 +50,11 @@ class TestDemo(TransactionCase):
         self.assertNotIn(not_invited, members)
         self.assertGreaterEqual(len(members), 6)
         self.assertTrue(self.env.ref('crm_target_groups.crm_letter_template_company_party_demo').active)
+
+        # the invitation mail reached every invitee with an email address; four answered
+        campaign = self.env.ref('crm_target_groups.utm_campaign_company_party_2026_demo')
+        event = self.env.ref('crm_target_groups.event_event_company_party_2026_demo')
+        mailed = self.env['event.registration'].search([('event_id', '=', event.id), ('email', '!=', False)])
+        self.assertTrue(mailed)
+        self.assertEqual((campaign.campaign_mailed_count, campaign.campaign_responding_count), (len(mailed), 4))
+        self.assertEqual(campaign.campaign_opened_count, 2, "who answered through the mail's links opened it")
