@@ -105,6 +105,10 @@ class UtmCampaign(models.Model):
                               help="(Revenue - Cost) / Cost, in percent; empty while there is no cost.")
     campaign_has_roi = _statistic(fields.Boolean, 'Has ROI')
 
+    campaign_invitation_count = fields.Integer(
+        'Invitations', compute='_compute_campaign_invitation_count',
+        help="Invitations to events made in the campaign and its sub-campaigns, as you may see them.")
+
     # A/B testing: the winner by personal responses too (mailing.mailing.crm_response_ratio); by
     # revenue Odoo's bridge already offers it ('sale_invoiced_amount', mass_mailing_sale)
     ab_testing_winner_selection = fields.Selection(selection_add=[
@@ -153,6 +157,20 @@ class UtmCampaign(models.Model):
             campaign.campaign_has_roi = bool(cost)
             campaign.campaign_roi = 100.0 * (float(revenue) - cost) / cost if cost else False
 
+    @api.depends_context('uid')
+    def _compute_campaign_invitation_count(self):
+        """Counted as the user's search of invitations returns them (their record rules: an
+        invitation of a contact carrying a profile hidden from the user is not counted); a user who
+        may not read registrations counts none instead of being refused the form."""
+        self.campaign_invitation_count = 0
+        if not self.env['event.registration'].has_access('read'):
+            return
+        campaigns = self.filtered(lambda campaign: isinstance(campaign.id, int))
+        counts = campaigns._campaign_sums('event.registration', 'utm_campaign_id',
+                                          [('crm_invitation_state', '!=', False)], '__count')
+        for campaign in campaigns:
+            campaign.campaign_invitation_count = counts[campaign.id]
+
     def _compute_mailing_mail_count(self):
         """Odoo counts the mailings as the user, also for the A/B test count that every campaign
         form reads: a user who may not read mailings (a Target Groups user without Email
@@ -188,6 +206,15 @@ class UtmCampaign(models.Model):
         action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.crm_campaign_history_action')
         action.update(domain=[('campaign_id', 'child_of', self.ids)],
                       display_name=self.env._("History of %(campaign)s", campaign=self.display_name))
+        return action
+
+    def action_crm_open_invitations(self):
+        """The invitations of the campaign and its sub-campaigns, with their answer buttons."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('crm_target_groups.event_registration_action_invitations')
+        action.update(domain=[('utm_campaign_id', 'child_of', self.ids), ('crm_invitation_state', '!=', False)],
+                      context={'create': False},
+                      display_name=self.env._("Invitations of %(campaign)s", campaign=self.display_name))
         return action
 
     def action_open_statistic(self, statistic=None):
@@ -275,11 +302,16 @@ class UtmCampaign(models.Model):
 
     def _campaign_costs(self):
         """Sum of the cost lines per campaign, sub-campaigns included."""
+        return self._campaign_sums('crm.campaign.cost', 'campaign_id', [], 'amount:sum')
+
+    def _campaign_sums(self, model, campaign_field, domain, aggregate):
+        """Per campaign of self, the aggregate of the records of model (as the user's search
+        returns them) in the campaign and its sub-campaigns."""
         if not self:
             return {}
-        sums = self.env['crm.campaign.cost']._read_group(
-            [('campaign_id', 'child_of', self.ids)], ['campaign_id'], ['amount:sum'])
-        return {campaign.id: sum(amount for sub, amount in sums if sub.parent_path.startswith(campaign.parent_path))
+        sums = self.env[model]._read_group(
+            Domain(campaign_field, 'child_of', self.ids) & Domain(domain), [campaign_field], [aggregate])
+        return {campaign.id: sum(value for sub, value in sums if sub.parent_path.startswith(campaign.parent_path))
                 for campaign in self}
 
     def _check_no_cycle(self, parent):

@@ -248,6 +248,29 @@ class TestInvitations(HttpCase, TargetGroupsCommon):
         self.assertFalse(self.env['crm.campaign.touch'].with_user(self.user_outsider).search(
             [('partner_id', '=', self.partner_dora.id)]), "nor in the campaign history")
 
+    def test_campaign_counts_its_invitations(self):
+        """The campaign's Invitations button counts those of its sub-campaigns too, as each user may
+        see them; a Target Groups user without event rights counts none and still opens the form."""
+        child = self.env['utm.campaign'].create({'title': 'Sommerfest 2027 Rat', 'parent_id': self.campaign.id})
+        Registration = self.env['event.registration']
+        Registration._crm_insert_invitations(self.event, [self.partner_anna.id], self.group, self.campaign)
+        Registration._crm_insert_invitations(self.event, [self.partner_dora.id], self.group, child)
+        user_plain = new_test_user(self.env, login='tg_event_none', groups='crm_target_groups.group_crm_target_groups_user')
+        counts = {user.login: (self.campaign.with_user(user).campaign_invitation_count,
+                               child.with_user(user).campaign_invitation_count)
+                  for user in (self.user_politics, self.user_outsider, self.user_desk, user_plain)}
+        self.assertEqual(counts, {'tg_event_insider': (2, 1), 'tg_event_outsider': (1, 0), 'tg_event_desk': (1, 0),
+                                  'tg_event_none': (0, 0)})
+        action = self.campaign.with_user(self.user_outsider).action_crm_open_invitations()
+        self.assertEqual(Registration.with_user(self.user_outsider).search(action['domain']).partner_id,
+                         self.partner_anna)
+        self.assertEqual(Registration.with_user(self.user_politics).search(action['domain']).partner_id,
+                         self.partner_anna | self.partner_dora)
+        self.assertNotIn('campaign_invitation_count', str(
+            self.env['utm.campaign'].with_user(user_plain).get_views([(False, 'form')])['views']['form']['arch']))
+        self.assertIn('campaign_invitation_count', str(
+            self.env['utm.campaign'].with_user(self.user_desk).get_views([(False, 'form')])['views']['form']['arch']))
+
     # ------------------------------------------------------------
     # PUBLIC PAGE
     # ------------------------------------------------------------
