@@ -86,6 +86,17 @@ class TestCampaignReport(HttpCase, TargetGroupsCommon):
         self.assertNotIn('Ratsmodul', outsider)
         self.assertNotIn('Dora', outsider)
 
+    def test_rates_only_where_someone_was_reached(self):
+        """Answers taken by phone, without a mail or a letter: no rate of nobody reached."""
+        callbacks = self.env['utm.campaign'].create({'title': 'Nur Rückrufe'})
+        self.env['crm.campaign.touch'].create({'partner_id': self.partner_anna.id, 'campaign_id': callbacks.id,
+                                               'kind': 'response', 'response_channel': 'call_in'})
+        tree = lxml_html.fromstring(self._html(self.user_manager, callbacks))
+        self.assertEqual(tree.xpath('//span[@class="crm_responding"]')[0].text_content().strip(), '1')
+        self.assertFalse(tree.xpath('//span[@class="crm_response_rate"]'))
+        tree = lxml_html.fromstring(self._html(self.user_manager))
+        self.assertEqual(tree.xpath('//span[@class="crm_response_rate"]')[0].text_content().strip(), '66.7')
+
     def test_top_products_and_channels(self):
         campaign = self.campaign.with_user(self.user_manager)
         self.assertEqual([(line['product'].name, line['quantity'], line['revenue'])
