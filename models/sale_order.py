@@ -66,7 +66,7 @@ class SaleOrder(models.Model):
     def write(self, vals):
         if not self.env.su:
             self._check_campaign_attribution_fields(vals)
-        if 'campaign_id' in vals and not (self.env.su and self.env.context.get('crm_campaign_attribution')):
+        if 'campaign_id' in vals:
             vals = dict(vals, campaign_attributed=False, campaign_attributed_touch=False, campaign_manual=True)
         return super().write(vals)
 
@@ -100,7 +100,8 @@ class SaleOrder(models.Model):
             if (order.campaign_id.id, order.campaign_attributed_touch) != (campaign_id, touch):
                 outcomes[campaign_id, touch] |= order
         for (campaign_id, touch), group in outcomes.items():
-            group.sudo().with_context(crm_campaign_attribution=True).write({
+            # past write() above: the server's attribution is no user's choice of the campaign
+            super(SaleOrder, group.sudo()).write({
                 'campaign_id': campaign_id, 'campaign_attributed': bool(campaign_id),
                 'campaign_attributed_touch': touch})
 
