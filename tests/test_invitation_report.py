@@ -241,6 +241,12 @@ class TestInvitationReport(HttpCase, TargetGroupsCommon):
     # TOUR
     # ------------------------------------------------------------
 
+    def test_tour_staff_answers_from_the_campaign(self):
+        self.start_tour(f'/odoo/action-utm.utm_campaign_action/{self.campaign.id}', 'crm_campaign_invitations',
+                        login=self.user_staff.login)
+        self.assertEqual((self.clara.crm_invitation_state, self.clara.crm_answer_channel), ('attending', 'staff'))
+        self.assertEqual(self.dora.crm_invitation_state, 'invited')
+
     def test_tour_staff_prints_the_participant_report(self):
         self.start_tour('/odoo', 'crm_invitation_report', login=self.user_staff.login)
         # what the print menu item prints for Uwe

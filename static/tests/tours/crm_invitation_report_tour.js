@@ -83,3 +83,30 @@ registry.category("web_tour.tours").add("crm_invitation_report", {
         },
     ],
 });
+
+// From the campaign: its Invitations button lists the invitations Uwe may see (not Dora's), and
+// Clara, who called, is marked as attending with one click.
+registry.category("web_tour.tours").add("crm_campaign_invitations", {
+    steps: () => [
+        {
+            content: "Four invitations of the campaign Uwe may see",
+            trigger: "button.oe_stat_button:contains('Invitations'):contains('4')",
+            run: "click",
+        },
+        {
+            trigger: ".o_breadcrumb:contains('Invitations of Sommerfest-Einladung')",
+        },
+        {
+            content: "Dora is not listed",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains('Dora')))",
+        },
+        {
+            content: "Clara called: she attends",
+            trigger: ".o_data_row:contains('Clara Kultur') button[name='action_crm_attend']",
+            run: "click",
+        },
+        {
+            trigger: ".o_data_row:contains('Clara Kultur'):contains('Attending')",
+        },
+    ],
+});
