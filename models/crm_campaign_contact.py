@@ -8,15 +8,13 @@ from .crm_campaign_history import (
 from .crm_campaign_touch import KINDS
 
 
-def _documents():
-    """The mailed models of TRACE_CONTACTS whose contact is another document's."""
-    return [(model, (contact, document)) for model, (contact, document) in TRACE_CONTACTS.items() if document]
-
-
 def _counts(events):
     """A count column per event of TRACE_EVENTS or LEAD_EVENTS: the rows where it happened."""
     return {f'{event}_count': f"count({date})" for _code, event, date in events}
 
+
+# a registration's contact and its alias, as the traces of mailings to registrations reach it
+REGISTRATION_CONTACT, (_table, REGISTRATION_ALIAS) = TRACE_CONTACTS['event.registration']
 
 # What each source adds to a campaign contact, per (campaign, contact): `rows` selects the rows
 # that count (over `alias`), `columns` aggregates them. The lines of an order count through their order (`sale_order`); the
@@ -26,17 +24,16 @@ SOURCES = {
         'alias': 't', 'campaign': 't.campaign_id', 'rows': TRACE_ROWS, 'columns': _counts(TRACE_EVENTS),
         # the trace's contact, whichever model it mailed (TRACE_CONTACTS)
         'partner': "CASE t.model " + " ".join(f"WHEN '{model}' THEN {contact}"
-                                              for model, (contact, _join) in TRACE_CONTACTS.items()) + " END",
-        'join': " ".join(f"LEFT JOIN {table} {alias} ON t.model = '{model}' AND {alias}.id = t.res_id"
-                         for model, (_contact, (table, alias)) in _documents()),
+                                              for model, (contact, _document) in TRACE_CONTACTS.items()) + " END",
+        'join': " ".join(f"LEFT JOIN {document[0]} {document[1]} ON t.model = '{model}' AND {document[1]}.id = t.res_id"
+                         for model, (_contact, document) in TRACE_CONTACTS.items() if document),
     },
     # a registration's mails are its contact's: a registration given another contact takes them
     # along, a deleted one takes them away (its traces stay, reaching nobody)
     'event_registration': {
-        'alias': TRACE_CONTACTS['event.registration'][1][1], 'campaign': 't.campaign_id',
-        'partner': TRACE_CONTACTS['event.registration'][0], 'rows': TRACE_ROWS, 'columns': _counts(TRACE_EVENTS),
-        'join': f"JOIN mailing_trace t ON t.model = 'event.registration' "
-                f"AND t.res_id = {TRACE_CONTACTS['event.registration'][1][1]}.id",
+        'alias': REGISTRATION_ALIAS, 'campaign': 't.campaign_id', 'partner': REGISTRATION_CONTACT,
+        'rows': TRACE_ROWS, 'columns': _counts(TRACE_EVENTS),
+        'join': f"JOIN mailing_trace t ON t.model = 'event.registration' AND t.res_id = {REGISTRATION_ALIAS}.id",
         'change_only': True, 'on': ('UPDATE', 'DELETE'), 'changed': ('partner_id',),
     },
     'crm_campaign_touch': {
